@@ -1,0 +1,428 @@
+"""Copy-on-write B+trees: tables (integer rowid -> row) and indexes (key lists).
+
+Nodes are plain Python objects.  A *clean* node (``ref != 0``) is the decoded
+image of a blob in the store and is never modified: it may be shared by the
+committed state, open snapshots and the node cache.  A write copies each node
+on its way down (``_mut``), so readers holding an old root keep a consistent
+view, and a statement can be undone by restoring the roots it started from.
+
+The *epoch* makes copying cheap: a node created in the current epoch belongs
+to the writer and is changed in place.  The transaction layer starts a new
+epoch at every statement, savepoint and open read cursor, so anything those
+may still look at is copied, never mutated.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from typing import Any, Iterator, Optional, Union
+
+from ..errors import DatabaseError
+from ..store import codec
+from ..store.format import INNER_MAX, LEAF_MAX, NODE_INDEX_LEAF, NODE_INNER, NODE_TABLE_LEAF
+from ..store.pager import Store
+
+
+class Leaf:
+    __slots__ = ("keys", "vals", "ref", "epoch")
+    is_leaf = True
+
+    def __init__(self, keys: list, vals: Optional[list], ref: int = 0, epoch: int = 0):
+        self.keys = keys
+        self.vals = vals          # None for index leaves
+        self.ref = ref
+        self.epoch = epoch
+
+
+class Inner:
+    __slots__ = ("keys", "kids", "ref", "epoch")
+    is_leaf = False
+
+    def __init__(self, keys: list, kids: list, ref: int = 0, epoch: int = 0):
+        self.keys = keys          # keys[i] == smallest key under kids[i + 1]
+        self.kids = kids          # child refs (int) or in-memory Node objects
+        self.ref = ref
+        self.epoch = epoch
+
+
+Node = Union[Leaf, Inner]
+Root = Union[int, Node]           # 0 is the empty tree
+
+
+class NodeCache:
+    """Decoded clean nodes by ref; inner nodes stay, leaves are bounded."""
+
+    def __init__(self, store: Store, leaf_capacity: int = 4096):
+        self.store = store
+        self.inner: dict[int, Inner] = {}
+        self.leaves: dict[int, Leaf] = {}
+        self.leaf_capacity = leaf_capacity
+
+    def load(self, ref: int) -> Node:
+        node = self.leaves.get(ref) or self.inner.get(ref)
+        if node is not None:
+            return node
+        return self._load(ref)
+
+    def _load(self, ref: int) -> Node:
+        raw = codec.decode(self.store.read_blob(ref), f"b-tree node at page {ref}")
+        try:
+            kind = raw[0]
+            if kind == NODE_TABLE_LEAF:
+                node: Node = Leaf(raw[1], raw[2], ref)
+                if len(node.keys) != len(node.vals):  # type: ignore[arg-type]
+                    raise ValueError
+            elif kind == NODE_INDEX_LEAF:
+                node = Leaf(raw[1], None, ref)
+            elif kind == NODE_INNER:
+                node = Inner(raw[1], raw[2], ref)
+                if len(node.kids) != len(node.keys) + 1:
+                    raise ValueError
+            else:
+                raise ValueError
+        except (ValueError, IndexError, TypeError, KeyError) as e:
+            raise DatabaseError(f"database disk image is malformed: bad b-tree node at page {ref}") from e
+        self.put(node)
+        return node
+
+    def put(self, node: Node) -> None:
+        if node.is_leaf:
+            leaves = self.leaves
+            if len(leaves) >= self.leaf_capacity:
+                # Drop the older half (dict order is insertion order).
+                for k in list(leaves)[: len(leaves) // 2]:
+                    del leaves[k]
+            leaves[node.ref] = node  # type: ignore[assignment]
+        else:
+            self.inner[node.ref] = node  # type: ignore[assignment]
+
+    def forget(self, ref: int) -> None:
+        self.leaves.pop(ref, None)
+        self.inner.pop(ref, None)
+
+    def clear(self) -> None:
+        self.inner.clear()
+        self.leaves.clear()
+
+
+def encode_node(node: Node, index: bool) -> bytes:
+    if node.is_leaf:
+        if index:
+            return codec.encode([NODE_INDEX_LEAF, node.keys])
+        return codec.encode([NODE_TABLE_LEAF, node.keys, node.vals])  # type: ignore[union-attr]
+    return codec.encode([NODE_INNER, node.keys, node.kids])  # type: ignore[union-attr]
+
+
+class Trees:
+    """B-tree operations within one snapshot or write transaction.
+
+    ``freed`` collects refs of clean nodes replaced by copies; the transaction
+    frees them in the store when (and only if) it commits.
+    """
+
+    def __init__(self, cache: NodeCache, epoch: int = 0):
+        self.cache = cache
+        self.epoch = epoch
+        self.freed: list[int] = []
+
+    # ------------------------------------------------------------------ reads
+
+    def node(self, r: Root) -> Node:
+        if type(r) is int:
+            c = self.cache
+            n = c.leaves.get(r) or c.inner.get(r)  # type: ignore[call-overload]
+            return n if n is not None else c._load(r)  # type: ignore[arg-type]
+        return r  # type: ignore[return-value]
+
+    def get(self, root: Root, key: Any) -> Any:
+        """The value stored under ``key`` in a table tree, or None."""
+        if not root:
+            return None
+        node = self.node(root)
+        load = self.node
+        while not node.is_leaf:
+            node = load(node.kids[bisect_right(node.keys, key)])  # type: ignore[union-attr]
+        keys = node.keys
+        i = bisect_left(keys, key)
+        if i < len(keys) and keys[i] == key:
+            return node.vals[i]  # type: ignore[union-attr]
+        return None
+
+    def contains(self, root: Root, key: Any) -> bool:
+        if not root:
+            return False
+        node = self.node(root)
+        while not node.is_leaf:
+            node = self.node(node.kids[bisect_right(node.keys, key)])  # type: ignore[union-attr]
+        keys = node.keys
+        i = bisect_left(keys, key)
+        return i < len(keys) and keys[i] == key
+
+    def leaves(self, root: Root) -> Iterator[Leaf]:
+        """Every leaf, in key order."""
+        if not root:
+            return
+        node = self.node(root)
+        if node.is_leaf:
+            yield node  # type: ignore[misc]
+            return
+        load = self.node
+        stack: list[tuple[Inner, int]] = [(node, 0)]  # type: ignore[list-item]
+        while stack:
+            inner, i = stack[-1]
+            if i >= len(inner.kids):
+                stack.pop()
+                continue
+            stack[-1] = (inner, i + 1)
+            child = load(inner.kids[i])
+            if child.is_leaf:
+                yield child  # type: ignore[misc]
+            else:
+                stack.append((child, 0))  # type: ignore[arg-type]
+
+    def leaves_reverse(self, root: Root) -> Iterator[Leaf]:
+        """Every leaf, in descending key order."""
+        if not root:
+            return
+        node = self.node(root)
+        if node.is_leaf:
+            yield node  # type: ignore[misc]
+            return
+        load = self.node
+        stack: list[tuple[Inner, int]] = [(node, len(node.kids) - 1)]  # type: ignore[union-attr,list-item]
+        while stack:
+            inner, i = stack[-1]
+            if i < 0:
+                stack.pop()
+                continue
+            stack[-1] = (inner, i - 1)
+            child = load(inner.kids[i])
+            if child.is_leaf:
+                yield child  # type: ignore[misc]
+            else:
+                stack.append((child, len(child.kids) - 1))  # type: ignore[union-attr,arg-type]
+
+    def seek(self, root: Root, key: Any) -> Iterator[tuple[Leaf, int]]:
+        """(leaf, index of the first key >= key), then each following leaf with index 0."""
+        if not root:
+            return
+        load = self.node
+        node = load(root)
+        stack: list[tuple[Inner, int]] = []
+        while not node.is_leaf:
+            i = bisect_right(node.keys, key)  # type: ignore[union-attr]
+            stack.append((node, i + 1))  # type: ignore[arg-type]
+            node = load(node.kids[i])  # type: ignore[union-attr]
+        yield node, bisect_left(node.keys, key)  # type: ignore[misc]
+        while stack:
+            inner, i = stack[-1]
+            if i >= len(inner.kids):
+                stack.pop()
+                continue
+            stack[-1] = (inner, i + 1)
+            child = load(inner.kids[i])
+            while not child.is_leaf:
+                stack.append((child, 1))  # type: ignore[arg-type]
+                child = load(child.kids[0])  # type: ignore[union-attr]
+            yield child, 0  # type: ignore[misc]
+
+    def seek_reverse(self, root: Root, key: Any) -> Iterator[tuple[Leaf, int]]:
+        """(leaf, index of the last key < key), then each preceding leaf with its last index."""
+        if not root:
+            return
+        load = self.node
+        node = load(root)
+        stack: list[tuple[Inner, int]] = []
+        while not node.is_leaf:
+            i = bisect_left(node.keys, key)  # type: ignore[union-attr]
+            stack.append((node, i - 1))  # type: ignore[arg-type]
+            node = load(node.kids[i])  # type: ignore[union-attr]
+        yield node, bisect_left(node.keys, key) - 1  # type: ignore[misc]
+        while stack:
+            inner, i = stack[-1]
+            if i < 0:
+                stack.pop()
+                continue
+            stack[-1] = (inner, i - 1)
+            child = load(inner.kids[i])
+            while not child.is_leaf:
+                stack.append((child, len(child.kids) - 2))  # type: ignore[union-attr,arg-type]
+                child = load(child.kids[-1])  # type: ignore[union-attr]
+            yield child, len(child.keys) - 1  # type: ignore[misc]
+
+    def max_key(self, root: Root) -> Any:
+        if not root:
+            return None
+        node = self.node(root)
+        while not node.is_leaf:
+            node = self.node(node.kids[-1])  # type: ignore[union-attr]
+        return node.keys[-1] if node.keys else None
+
+    def min_key(self, root: Root) -> Any:
+        if not root:
+            return None
+        node = self.node(root)
+        while not node.is_leaf:
+            node = self.node(node.kids[0])  # type: ignore[union-attr]
+        return node.keys[0] if node.keys else None
+
+    def count(self, root: Root) -> int:
+        return sum(len(leaf.keys) for leaf in self.leaves(root))
+
+    # ----------------------------------------------------------------- writes
+
+    def _mut(self, node: Node) -> Node:
+        """``node`` itself if this epoch owns it, else a private copy."""
+        if node.ref == 0 and node.epoch == self.epoch:
+            return node
+        if node.ref:
+            self.freed.append(node.ref)
+        if node.is_leaf:
+            vals = node.vals  # type: ignore[union-attr]
+            return Leaf(node.keys[:], None if vals is None else vals[:], 0, self.epoch)
+        return Inner(node.keys[:], node.kids[:], 0, self.epoch)  # type: ignore[union-attr]
+
+    def _descend_mut(self, root: Root, key: Any) -> tuple[Node, list[tuple[Inner, int]], Leaf]:
+        new_root = node = self._mut(self.node(root))
+        path: list[tuple[Inner, int]] = []
+        while not node.is_leaf:
+            i = bisect_right(node.keys, key)  # type: ignore[union-attr]
+            child = self._mut(self.node(node.kids[i]))  # type: ignore[union-attr]
+            node.kids[i] = child  # type: ignore[union-attr]
+            path.append((node, i))  # type: ignore[arg-type]
+            node = child
+        return new_root, path, node  # type: ignore[return-value]
+
+    def insert(self, root: Root, key: Any, val: Any = None) -> Node:
+        """Add ``key`` (not present yet) and return the new root."""
+        if not root:
+            return Leaf([key], None if val is None and type(key) is list else [val], 0, self.epoch)
+        new_root, path, leaf = self._descend_mut(root, key)
+        keys = leaf.keys
+        j = bisect_left(keys, key)
+        if j < len(keys) and keys[j] == key:
+            raise KeyError(key)
+        keys.insert(j, key)
+        if leaf.vals is not None:
+            leaf.vals.insert(j, val)
+        if len(keys) > LEAF_MAX:
+            return self._split(new_root, path, leaf, j == len(keys) - 1)
+        return new_root
+
+    def replace(self, root: Root, key: Any, val: Any) -> Node:
+        """Replace the value of an existing key in a table tree."""
+        new_root, path, leaf = self._descend_mut(root, key)
+        j = bisect_left(leaf.keys, key)
+        if j >= len(leaf.keys) or leaf.keys[j] != key:
+            raise KeyError(key)
+        leaf.vals[j] = val  # type: ignore[index]
+        return new_root
+
+    def _split(self, root: Node, path: list[tuple[Inner, int]], leaf: Leaf, at_end: bool) -> Node:
+        keys = leaf.keys
+        # Appending in key order (rowids) leaves full nodes behind, like SQLite's quick balance.
+        mid = len(keys) - 1 if at_end else len(keys) // 2
+        right: Node = Leaf(keys[mid:], None if leaf.vals is None else leaf.vals[mid:], 0, self.epoch)
+        del keys[mid:]
+        if leaf.vals is not None:
+            del leaf.vals[mid:]
+        sep = right.keys[0]
+        left: Node = leaf
+        while path:
+            parent, i = path.pop()
+            parent.keys.insert(i, sep)
+            parent.kids.insert(i + 1, right)
+            if len(parent.kids) <= INNER_MAX:
+                return root
+            at_end = i + 1 == len(parent.kids) - 1
+            m = len(parent.kids) - 1 if at_end else len(parent.kids) // 2
+            sep = parent.keys[m - 1]
+            right = Inner(parent.keys[m:], parent.kids[m:], 0, self.epoch)
+            del parent.keys[m - 1:]
+            del parent.kids[m:]
+            left = parent
+        return Inner([sep], [left, right], 0, self.epoch)
+
+    def delete(self, root: Root, key: Any) -> Root:
+        """Remove an existing key; return the new root (0 when the tree empties)."""
+        new_root, path, leaf = self._descend_mut(root, key)
+        keys = leaf.keys
+        j = bisect_left(keys, key)
+        if j >= len(keys) or keys[j] != key:
+            raise KeyError(key)
+        del keys[j]
+        if leaf.vals is not None:
+            del leaf.vals[j]
+        if keys:
+            if path and len(keys) < LEAF_MAX // 4:
+                self._merge_leaf(path[-1][0], path[-1][1])
+            return new_root
+        # Remove empty nodes upward.
+        while path:
+            parent, i = path.pop()
+            del parent.kids[i]
+            if parent.keys:
+                del parent.keys[i - 1 if i > 0 else 0]
+            if parent.kids:
+                break
+        return self._collapse(new_root)
+
+    def _merge_leaf(self, parent: Inner, i: int) -> None:
+        """Merge small leaf ``parent.kids[i]`` with a neighbour when both fit in one node."""
+        leaf = parent.kids[i]
+        for j in (i + 1, i - 1):
+            if 0 <= j < len(parent.kids):
+                other = self.node(parent.kids[j])
+                if len(other.keys) + len(leaf.keys) <= LEAF_MAX // 2:
+                    other = self._mut(other)
+                    lo, hi = (leaf, other) if j > i else (other, leaf)
+                    lo.keys.extend(hi.keys)  # type: ignore[union-attr]
+                    if lo.vals is not None:  # type: ignore[union-attr]
+                        lo.vals.extend(hi.vals)  # type: ignore[union-attr,arg-type]
+                    keep, drop = (i, j) if j > i else (j, i)
+                    parent.kids[keep] = lo
+                    del parent.kids[drop]
+                    del parent.keys[drop - 1]
+                    return
+
+    def _collapse(self, root: Node) -> Root:
+        while not root.is_leaf:
+            if len(root.kids) == 0:  # type: ignore[union-attr]
+                return 0
+            if len(root.kids) > 1:  # type: ignore[union-attr]
+                return root
+            child = root.kids[0]  # type: ignore[union-attr]
+            root = self._mut(self.node(child))
+        return root if root.keys else 0
+
+    def drop(self, root: Root) -> None:
+        """Free every clean node of a tree (DROP TABLE / DROP INDEX)."""
+        if not root:
+            return
+        stack = [root]
+        while stack:
+            r = stack.pop()
+            node = self.node(r)
+            if node.ref:
+                self.freed.append(node.ref)
+            if not node.is_leaf:
+                stack.extend(node.kids)  # type: ignore[union-attr]
+
+    # ------------------------------------------------------------------ commit
+
+    def persist(self, root: Root, index: bool, store: Store) -> int:
+        """Write the dirty nodes of a tree (children first); return the root's ref."""
+        if type(root) is int:
+            return root  # type: ignore[return-value]
+        node: Node = root  # type: ignore[assignment]
+        if node.ref:
+            return node.ref
+        if not node.is_leaf:
+            kids = node.kids  # type: ignore[union-attr]
+            for i, k in enumerate(kids):
+                if type(k) is not int:
+                    kids[i] = self.persist(k, index, store)
+        node.ref = store.write_blob(encode_node(node, index))
+        node.epoch = -1
+        self.cache.put(node)
+        return node.ref

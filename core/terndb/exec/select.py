@@ -1,0 +1,1131 @@
+"""Compiling SELECT to generator functions.
+
+A SELECT core becomes nested ``for`` loops, one per source in the planned
+join order, with each WHERE conjunct tested at the shallowest loop where
+everything it reads is bound.  Aggregation accumulates into a dict of
+per-group lists inside the loops and emits rows afterwards; ORDER BY buffers
+and sorts; LIMIT stops the generator early.  LEFT JOIN chains a sentinel onto
+the right side's iterator so the loop body exists once and also runs for the
+NULL-extended row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from ..catalog.schema import TableInfo
+from ..errors import NotSupportedError, ProgrammingError
+from ..plan.access import Access, Conjunct, expr_deps, order_sources, split_and
+from ..plan.scope import Scope, Source
+from ..sql import ast as A
+from . import runtime as R
+from .codegen import Func
+from .compiler import ExprCompiler, Meta, children, contains_aggregate, is_aggregate_call, walk
+
+
+@dataclass(eq=False)
+class Query:
+    """A compiled (sub)query: the name of its generator function and its columns."""
+
+    fn: str
+    names: list[str]
+    metas: list[Meta]
+    correlated: bool
+    deterministic: bool = True
+    plan: list[str] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class CTEDef:
+    name: str
+    columns: Optional[list[str]]
+    select: A.Select
+    outer: Optional[Scope]
+    recursive: bool
+    self_rows: Optional[str] = None          # while compiling the recursive step
+    self_names: Optional[list[str]] = None
+    self_metas: Optional[list[Meta]] = None
+
+
+@dataclass(eq=False)
+class AggCall:
+    node: A.Function
+    slot: int
+    width: int = 1
+    distinct_slot: Optional[int] = None
+
+
+class SelectCompiler(ExprCompiler):
+    """Compiles queries; statement compilers build on it."""
+
+    def __init__(self, *args: Any, **kw: Any):
+        super().__init__(*args, **kw)
+        self.ctes: list[dict[str, CTEDef]] = []
+        self._subq_cache: dict[tuple[int, int], Query] = {}
+        self.plan_lines: list[tuple[int, str]] = []
+        self._depth = 0
+        self.estimates: Callable[[TableInfo], float] = lambda t: 1000.0
+
+    # ------------------------------------------------------------ plumbing
+
+    def estimate_table_rows(self, t: TableInfo) -> float:
+        return self.estimates(t)
+
+    def walk_all(self, e: A.Expr) -> Any:
+        return walk(e)
+
+    def subquery_reads_outer(self, node: A.Expr, scope: Scope) -> bool:
+        return True
+
+    def compile_subquery(self, sel: A.Select, scope: Scope, limit_one: bool = False) -> Query:
+        key = (id(sel), id(self.fn))
+        q = self._subq_cache.get(key)
+        if q is None:
+            q = self.query(sel, scope, limit_one)
+            self._subq_cache[key] = q
+        return q
+
+    def meta(self, e: A.Expr, scope: Scope) -> Meta:
+        if type(e) is A.Subquery:
+            try:
+                q = self.compile_subquery(e.select, scope)
+            except Exception:
+                return Meta()
+            return q.metas[0] if q.metas else Meta()
+        return super().meta(e, scope)
+
+    def note_plan(self, text: str) -> None:
+        self.plan_lines.append((self._depth, text))
+
+    # --------------------------------------------------------------- queries
+
+    def query(self, sel: A.Select, outer: Optional[Scope], limit_one: bool = False,
+              name_hint: str = "_q") -> Query:
+        """Compile ``sel`` into a generator function nested in the current function."""
+        pushed = False
+        if sel.with_ is not None:
+            defs = {}
+            for cte in sel.with_.ctes:
+                defs[cte.name.lower()] = CTEDef(cte.name, cte.columns, cte.select, outer,
+                                                sel.with_.recursive)
+            self.ctes.append(defs)
+            pushed = True
+        host = self.fn
+        fn = host.nested(self.mod.fresh(name_hint))
+        self.fn = fn
+        self._depth += 1
+        saved_det = self.deterministic
+        self.deterministic = True
+        try:
+            body = sel.body
+            if isinstance(body, A.Compound):
+                q = self.compound(sel, outer, fn)
+            else:
+                q = self.core(body, outer, fn, sel.order_by, sel.limit, sel.offset, limit_one)
+        finally:
+            self.fn = host
+            self._depth -= 1
+            q_det = self.deterministic
+            self.deterministic = saved_det and q_det
+            if pushed:
+                self.ctes.pop()
+        q.fn = fn.name
+        q.deterministic = q_det
+        return q
+
+    # ------------------------------------------------------------------ FROM
+
+    def from_clause(self, item: Optional[A.FromItem], outer: Optional[Scope]
+                    ) -> tuple[list[Source], set[int], list[tuple[A.Expr, Optional[int]]]]:
+        sources: list[Source] = []
+        barriers: set[int] = set()
+        conds: list[tuple[A.Expr, Optional[int]]] = []
+        if item is None:
+            return sources, barriers, conds
+        self._flatten(item, outer, sources, barriers, conds)
+        return sources, barriers, conds
+
+    def _flatten(self, item: A.FromItem, outer: Optional[Scope], sources: list[Source],
+                 barriers: set[int], conds: list[tuple[A.Expr, Optional[int]]]) -> None:
+        if isinstance(item, A.Join):
+            self._flatten(item.left, outer, sources, barriers, conds)
+            if isinstance(item.right, A.Join):
+                if item.kind == "LEFT":
+                    raise NotSupportedError("a parenthesized join on the right of LEFT JOIN is not supported")
+                self._flatten(item.right, outer, sources, barriers, conds)
+                if item.on is not None:
+                    conds.append((item.on, None))
+                return
+            if item.kind in ("RIGHT", "FULL"):
+                raise NotSupportedError(f"{item.kind} JOIN is not supported; rewrite it as a LEFT JOIN")
+            right = self.make_source(item.right, outer)
+            left_sources = list(sources)
+            sources.append(right)
+            lj = item.kind == "LEFT"
+            if lj:
+                right.left_join = True
+                barriers.add(right.n)
+            owner = right.n if lj else None
+            using = item.using
+            if item.natural:
+                rnames = {c.lower() for c in right.columns}
+                using = []
+                for s in left_sources:
+                    for i, c in enumerate(s.columns):
+                        if c.lower() in rnames and i not in s.hidden and c not in using:
+                            using.append(c)
+            if using:
+                for name in using:
+                    ri = right.col_map.get(name.lower())
+                    left = next((s for s in left_sources if name.lower() in s.col_map
+                                 and s.col_map[name.lower()] not in s.hidden), None)
+                    if ri is None or left is None:
+                        raise ProgrammingError(
+                            f"cannot join using column {name} - column not present in both tables")
+                    right.hidden.add(ri)
+                    conds.append((A.Binary("=", A.Column(left.columns[left.col_map[name.lower()]], left.alias),
+                                           A.Column(right.columns[ri], right.alias)), owner))
+            if item.on is not None:
+                for c in split_and(item.on):
+                    conds.append((c, owner))
+            return
+        sources.append(self.make_source(item, outer))
+
+    def make_source(self, item: A.FromItem, outer: Optional[Scope]) -> Source:
+        n = self.new_source_id()
+        if isinstance(item, A.SubqueryRef):
+            q = self.query(item.select, outer)
+            alias = item.alias or f"(subquery-{n})"
+            return Source(n, alias, q.names, [m.affinity for m in q.metas],
+                          [m.coll for m in q.metas], rows_func=f"{q.fn}()", correlated=q.correlated)
+        assert isinstance(item, A.TableRef)
+        name = item.name
+        key = name.lower()
+        alias = item.alias or name
+        if item.schema is None or item.schema.lower() in ("main", "temp"):
+            for defs in reversed(self.ctes):
+                cte = defs.get(key)
+                if cte is not None:
+                    return self.cte_source(cte, alias, n)
+        if item.schema is not None and item.schema.lower() not in ("main", "temp"):
+            raise self.err(f"unknown database {item.schema}", item.pos)
+        t = self.catalog.tables.get(key)
+        if t is not None:
+            return Source(n, alias, [c.name for c in t.columns], [c.affinity for c in t.columns],
+                          [c.collation for c in t.columns], table=t)
+        v = self.catalog.views.get(key)
+        if v is not None:
+            return self.view_source(v, alias, n)
+        if key in ("sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema"):
+            rows = "_ctx.master_rows()" if "temp" not in key else "()"
+            return Source(n, alias, ["type", "name", "tbl_name", "rootpage", "sql"],
+                          [R.A_TEXT, R.A_TEXT, R.A_TEXT, R.A_INTEGER, R.A_TEXT],
+                          [None] * 5, rows_func=rows)
+        raise self.err(f"no such table: {name}", item.pos)
+
+    def view_source(self, v: Any, alias: str, n: int) -> Source:
+        key = v.name.lower()
+        stack = getattr(self, "_view_stack", set())
+        if key in stack:
+            raise ProgrammingError(f"view {v.name} is circularly defined")
+        stack.add(key)
+        self._view_stack = stack
+        saved_ctes = self.ctes
+        self.ctes = []
+        try:
+            q = self.query(v.select, None)
+        finally:
+            self.ctes = saved_ctes
+            stack.discard(key)
+        names = list(v.columns) if v.columns else q.names
+        if len(names) != len(q.names):
+            raise ProgrammingError(f"expected {len(names)} columns for '{v.name}' but got {len(q.names)}")
+        return Source(n, alias, names, [m.affinity for m in q.metas], [m.coll for m in q.metas],
+                      rows_func=f"{q.fn}()", correlated=False)
+
+    def cte_source(self, cte: CTEDef, alias: str, n: int) -> Source:
+        if cte.self_rows is not None:
+            names = cte.self_names or []
+            metas = cte.self_metas or []
+            return Source(n, alias, names, [m.affinity for m in metas], [m.coll for m in metas],
+                          rows_func=cte.self_rows, correlated=True)
+        if cte.recursive and self._references(cte.select, cte.name):
+            fn_name, names, metas = self.recursive_cte(cte)
+            rows = f"{fn_name}()"
+        else:
+            # Compile the CTE body outside the CTE's own visibility (no self-reference).
+            saved = self.ctes
+            idx = next(i for i, d in enumerate(saved) if cte.name.lower() in d and d[cte.name.lower()] is cte)
+            self.ctes = saved[:idx] + [{k: v for k, v in saved[idx].items() if v is not cte}]
+            try:
+                q = self.query(cte.select, cte.outer)
+            finally:
+                self.ctes = saved
+            names, metas, rows = q.names, q.metas, f"{q.fn}()"
+        if cte.columns:
+            if len(cte.columns) != len(names):
+                raise ProgrammingError(
+                    f"table {cte.name} has {len(names)} values for {len(cte.columns)} columns")
+            names = list(cte.columns)
+        return Source(n, alias, names, [m.affinity for m in metas], [m.coll for m in metas],
+                      rows_func=rows, correlated=True)
+
+    def _references(self, sel: A.Select, name: str) -> bool:
+        key = name.lower()
+        found = False
+
+        def visit(x: Any) -> None:
+            nonlocal found
+            if found:
+                return
+            if isinstance(x, A.TableRef) and x.name.lower() == key:
+                found = True
+            elif isinstance(x, (list, tuple)):
+                for i in x:
+                    visit(i)
+            elif hasattr(x, "__dataclass_fields__"):
+                for f in x.__dataclass_fields__:
+                    visit(getattr(x, f))
+        visit(sel)
+        return found
+
+    def recursive_cte(self, cte: CTEDef) -> tuple[str, list[str], list[Meta]]:
+        sel = cte.select
+        body = sel.body
+        if not isinstance(body, A.Compound) or body.op not in ("UNION", "UNION ALL"):
+            raise ProgrammingError(f"recursive reference in a subquery: {cte.name}")
+        # The recursive step is the right-most part; everything left of it seeds.
+        init_sel = A.Select(body.left)
+        step_body = body.right
+        host = self.fn
+        fn = host.nested(self.mod.fresh("_cte"))
+        self.fn = fn
+        try:
+            saved = self.ctes
+            idx = next(i for i, d in enumerate(saved) if d.get(cte.name.lower()) is cte)
+            self.ctes = saved[:idx] + [{k: v for k, v in saved[idx].items() if v is not cte}]
+            try:
+                init = self.query(init_sel, cte.outer)
+            finally:
+                self.ctes = saved
+            names = list(cte.columns) if cte.columns else init.names
+            cur = self.mod.fresh("_cur")
+            cte.self_rows, cte.self_names, cte.self_metas = cur, names, init.metas
+            try:
+                step = self.query(A.Select(step_body), cte.outer)
+            finally:
+                cte.self_rows = None
+            if len(step.names) != len(init.names):
+                raise ProgrammingError("SELECTs to the left and right of UNION do not have the same number of result columns")
+            union = body.op == "UNION"
+            lim = sel.limit is not None
+            fn.setup("from collections import deque as _deque")
+            fn.emit("_queue = _deque()")
+            if union:
+                fn.emit("_seen = set()")
+            if lim:
+                fn.emit(f"_lim = _limit({self.value(sel.limit, Scope([], None, self.sql))})")  # type: ignore[arg-type]
+                fn.emit("if _lim == 0: return")
+                fn.emit("_n = 0")
+            fn.emit(f"for _row in {init.fn}():")
+            with fn.indent():
+                if union:
+                    fn.emit("if _row in _seen: continue")
+                    fn.emit("_seen.add(_row)")
+                fn.emit("_queue.append(_row)")
+            fn.emit("while _queue:")
+            with fn.indent():
+                fn.emit("_row = _queue.popleft()")
+                fn.emit("yield _row")
+                if lim:
+                    fn.emit("_n += 1")
+                    fn.emit("if _lim > 0 and _n >= _lim: return")
+                fn.emit(f"{cur} = (_row,)")
+                fn.emit(f"for _new in {step.fn}():")
+                with fn.indent():
+                    if union:
+                        fn.emit("if _new in _seen: continue")
+                        fn.emit("_seen.add(_new)")
+                    fn.emit("_queue.append(_new)")
+        finally:
+            self.fn = host
+        return fn.name, names, init.metas
+
+    # ------------------------------------------------------------ result list
+
+    def expand_columns(self, cols: list[A.ResultColumn], scope: Scope
+                       ) -> list[tuple[A.Expr, str]]:
+        out: list[tuple[A.Expr, str]] = []
+        for rc in cols:
+            e = rc.expr
+            if isinstance(e, A.Star):
+                srcs = scope.sources
+                if e.table is not None:
+                    s = scope.find_source(e.table)
+                    if s is None:
+                        raise self.err(f"no such table: {e.table}", e.pos)
+                    srcs = [s]
+                elif not srcs:
+                    raise self.err("no tables specified", e.pos)
+                for s in srcs:
+                    for i, c in enumerate(s.columns):
+                        if e.table is None and i in s.hidden:
+                            continue
+                        out.append((A.Column(c, s.alias), c))
+                continue
+            if rc.alias is not None:
+                name = rc.alias
+            elif isinstance(e, A.Column):
+                name = e.name
+                try:
+                    r = scope.resolve(e)
+                    if r is not None and r.column >= 0:
+                        name = r.source.columns[r.column]
+                except Exception:
+                    pass
+            else:
+                name = rc.text
+            out.append((e, name))
+        return out
+
+    # ------------------------------------------------------------------- core
+
+    def core(self, core: A.SelectCore, outer: Optional[Scope], fn: Func,
+             order_by: list[A.OrderingTerm], limit: Optional[A.Expr], offset: Optional[A.Expr],
+             limit_one: bool = False) -> Query:
+        scope = Scope([], outer, self.sql)
+        sources, barriers, join_conds = self.from_clause(core.from_, outer)
+        scope.sources = sources
+        cols = self.expand_columns(core.columns, scope)
+        for e, name in cols:
+            if isinstance(e, A.Column) and e.table is None and name.lower() == e.name.lower():
+                continue
+        scope.aliases = {}
+        for rc in core.columns:
+            if rc.alias is not None and not isinstance(rc.expr, A.Star):
+                scope.aliases.setdefault(rc.alias.lower(), rc.expr)
+        exprs = [e for e, _ in cols]
+        names = [n for _, n in cols]
+        if core.where is not None and contains_aggregate(core.where):
+            raise self.err("misuse of aggregate function in WHERE clause")
+        group_by = [self.resolve_group_term(g, exprs, scope) for g in core.group_by]
+        having = core.having
+        order_terms = [self.resolve_order_term(t, exprs, names, scope) for t in order_by]
+        is_agg = bool(group_by) or having is not None or any(contains_aggregate(e) for e in exprs) \
+            or any(contains_aggregate(t.expr) for t, _ in order_terms if t is not None)
+        if group_by and any(contains_aggregate(g) for g in group_by):
+            raise self.err("aggregate functions are not allowed in the GROUP BY clause")
+        metas = [self.meta(e, scope) for e in exprs]
+
+        # ---- plan
+        conjuncts: list[Conjunct] = []
+        for c in split_and(core.where):
+            conjuncts.append(Conjunct(c, expr_deps(c, scope, self)))
+        for c, owner in join_conds:
+            conjuncts.append(Conjunct(c, expr_deps(c, scope, self), owner))
+        plan = order_sources(sources, barriers, conjuncts, scope, self, frozenset())
+        for acc in plan:
+            self.note_plan(acc.describe())
+
+        # ---- setup: LIMIT/OFFSET
+        const_scope = Scope([], outer, self.sql)
+        lim_var = off_var = None
+        if limit is not None:
+            lim_var = self.mod.fresh("_lim")
+            fn.emit(f"{lim_var} = _limit({self.value(limit, const_scope)})")
+            if offset is not None:
+                off_var = self.mod.fresh("_off")
+                fn.emit(f"{off_var} = max(0, _limit({self.value(offset, const_scope)}, 'OFFSET'))")
+            fn.emit(f"if {lim_var} == 0: return")
+        elif limit_one:
+            lim_var = "1"
+
+        # ---- filter placement
+        position = {acc.source.n: i for i, acc in enumerate(plan)}
+        level_filters: list[list[str]] = [[] for _ in plan]
+        on_filters: list[list[str]] = [[] for _ in plan]
+        pre_filters: list[str] = []
+        for c in conjuncts:
+            if c.on_source is not None:
+                on_filters[position[c.on_source]].append(self.cond(c.expr, scope))
+                continue
+            lvl = max((position[d] for d in c.deps if d in position), default=-1)
+            code = self.cond(c.expr, scope)
+            if lvl < 0:
+                pre_filters.append(code)
+            else:
+                level_filters[lvl].append(code)
+        if pre_filters:
+            fn.emit(f"if not ({' and '.join(pre_filters)}): return")
+
+        # ---- aggregate preparation
+        agg: Optional[_AggState] = None
+        if is_agg:
+            agg = self.prepare_aggregates(exprs, having, [t for t, _ in order_terms if t is not None],
+                                          group_by, scope, fn)
+
+        # ---- sink for finished rows
+        sink = _Sink(self, fn, scope, core.distinct, order_terms, lim_var, off_var, metas)
+        sink.prepare()
+
+        # ---- loops
+        self.emit_hash_builds(plan, conjuncts, scope, fn, position)
+        opened = self.emit_loops(plan, scope, fn, level_filters, on_filters)
+        if agg is None:
+            sink.emit_row([self.value(e, scope) for e in exprs])
+        else:
+            self.emit_accumulate(agg, scope, fn)
+        fn.level -= opened
+        if agg is not None:
+            self.emit_aggregate_output(agg, exprs, having, scope, fn, sink, sources)
+        sink.finish()
+        correlated = bool(scope.outer_refs) or any(s.correlated and s.rows_func and not s.rows_func.startswith("_ctx")
+                                                    and False for s in sources)
+        return Query("", names, metas, correlated)
+
+    def resolve_group_term(self, g: A.Expr, exprs: list[A.Expr], scope: Scope) -> A.Expr:
+        if isinstance(g, A.Literal) and type(g.value) is int:
+            k = g.value
+            if k < 1 or k > len(exprs):
+                raise self.err(f"GROUP BY term out of range - should be between 1 and {len(exprs)}")
+            return exprs[k - 1]
+        return g
+
+    def resolve_order_term(self, t: A.OrderingTerm, exprs: list[A.Expr], names: list[str],
+                           scope: Optional[Scope]) -> tuple[Optional[A.OrderingTerm], Optional[int]]:
+        """(term to evaluate, or None) and result-column index when it names one."""
+        e = t.expr
+        coll = None
+        if isinstance(e, A.Collate):
+            coll = e
+            e = e.expr
+        if isinstance(e, A.Literal) and type(e.value) is int:
+            k = e.value
+            if k < 1 or k > len(exprs):
+                n = len(exprs)
+                raise self.err(f"{_ordinal(len(exprs) and 1)} ORDER BY term out of range - should be between 1 and {n}")
+            target = exprs[k - 1]
+            if coll is not None:
+                target = A.Collate(target, coll.collation)
+            return A.OrderingTerm(target, t.desc, t.nulls_first), k - 1
+        if isinstance(e, A.Column) and e.table is None:
+            for i, n in enumerate(names):
+                if n.lower() == e.name.lower() and not (scope is not None and self._is_source_column(e, scope)
+                                                         and not self._is_alias(e, scope)):
+                    target = exprs[i]
+                    if coll is not None:
+                        target = A.Collate(target, coll.collation)
+                    return A.OrderingTerm(target, t.desc, t.nulls_first), i
+        for i, x in enumerate(exprs):
+            if x == e:
+                return A.OrderingTerm(t.expr, t.desc, t.nulls_first), i if coll is None else None
+        return t, None
+
+    def _is_source_column(self, e: A.Column, scope: Scope) -> bool:
+        try:
+            return scope.resolve(e) is not None
+        except Exception:
+            return True
+
+    def _is_alias(self, e: A.Column, scope: Scope) -> bool:
+        return e.name.lower() in scope.aliases
+
+    # ------------------------------------------------------------------ loops
+
+    def emit_hash_builds(self, plan: list[Access], conjuncts: list[Conjunct], scope: Scope,
+                         fn: Func, position: dict[int, int]) -> None:
+        for acc in plan:
+            if acc.kind != "hash":
+                continue
+            s = acc.source
+            h = f"_h{s.n}"
+            acc.hash_var = h  # type: ignore[attr-defined]
+            fn.emit(f"{h} = {{}}")
+            fn.emit(f"for {s.k}, {s.r} in {self.full_iter(s)}:")
+            with fn.indent():
+                own = [c for c in conjuncts if c.deps == frozenset({s.n}) and
+                       (c.on_source is None or c.on_source == s.n)]
+                if own:
+                    fn.emit(f"if not ({' and '.join(self.cond(c.expr, scope) for c in own)}): continue")
+                keys = []
+                for t in acc.eq:
+                    col_expr = A.Column(s.columns[t.column], s.alias) if t.column >= 0 else A.Column("rowid", s.alias)
+                    build, _ = self.hash_key_codes(col_expr, t.value, scope)
+                    keys.append(build)
+                if len(keys) == 1:
+                    fn.emit(f"_hk = {keys[0]}")
+                    fn.emit("if _hk is None: continue")
+                else:
+                    fn.emit(f"_hk = ({', '.join(keys)},)")
+                    fn.emit("if None in _hk: continue")
+                fn.emit(f"_hl = {h}.get(_hk)")
+                fn.emit("if _hl is None:")
+                fn.emit(f"    {h}[_hk] = [({s.k}, {s.r})]")
+                fn.emit("else:")
+                fn.emit(f"    _hl.append(({s.k}, {s.r}))")
+
+    def hash_key_codes(self, col_expr: A.Expr, other: A.Expr, scope: Scope) -> tuple[str, str]:
+        """Build-side and probe-side key code for ``col = other`` with SQLite equality."""
+        mc, mo = self.meta(col_expr, scope), self.meta(other, scope)
+        build = self.value(col_expr, scope)
+        probe = self.value(other, scope)
+        fa, fb = mc.affinity, mo.affinity
+        numeric = ("INTEGER", "REAL", "NUMERIC")
+        if fa in numeric and fb not in numeric:
+            probe = self.convert(other, probe, "_apply_numeric")
+        elif fb in numeric and fa not in numeric:
+            build = f"_apply_numeric({build})"
+        elif fa == R.A_TEXT and fb is None:
+            probe = self.convert(other, probe, "_apply_text")
+        elif fb == R.A_TEXT and fa is None:
+            build = f"_apply_text({build})"
+        coll = self.comparison_collation(mc, mo)
+        if coll not in (None, "BINARY"):
+            build = f"_gfold({build}, {coll!r})"
+            probe = f"_gfold({probe}, {coll!r})"
+        return build, probe
+
+    def full_iter(self, s: Source) -> str:
+        if s.table is not None:
+            return f"_scan(_T, _R[{s.table.tree}])"
+        return f"zip(_repeat(None), {s.rows_func})"
+
+    def access_iter(self, acc: Access, scope: Scope) -> str:
+        s = acc.source
+        kind = acc.kind
+        if kind == "scan" or kind == "rows":
+            if kind == "rows" and s.rows_func is not None and not s.correlated and acc is not None:
+                return f"zip(_repeat(None), {s.rows_func})"
+            return self.full_iter(s)
+        if kind == "hash":
+            keys = []
+            for t in acc.eq:
+                col_expr = A.Column(s.columns[t.column], s.alias) if t.column >= 0 else A.Column("rowid", s.alias)
+                _, probe = self.hash_key_codes(col_expr, t.value, scope)
+                keys.append(probe)
+            key = keys[0] if len(keys) == 1 else f"({', '.join(keys)},)"
+            return f"{acc.hash_var}.get({key}, ())"  # type: ignore[attr-defined]
+        assert s.table is not None
+        troot = f"_R[{s.table.tree}]"
+        if kind == "rowid_eq":
+            return f"_rowid_eq(_T, {troot}, {self.bound_value(acc.eq[0], scope, s)})"
+        if kind == "rowid_in":
+            assert acc.in_term is not None
+            vals = ", ".join(self.bound_value_expr(v, acc.in_term, scope, s) for v in acc.in_term.value)
+            return f"_rowid_in(_T, {troot}, ({vals},))"
+        if kind == "rowid_range":
+            lo = self.bound_value(acc.lo, scope, s) if acc.lo else "None"
+            hi = self.bound_value(acc.hi, scope, s) if acc.hi else "None"
+            lo_incl = acc.lo is not None and acc.lo.op == ">="
+            hi_incl = acc.hi is not None and acc.hi.op == "<="
+            return (f"_rowid_range(_T, {troot}, {lo}, {lo_incl}, {hi}, {hi_incl}, "
+                    f"{acc.lo is not None}, {acc.hi is not None})")
+        # index
+        ix = acc.index
+        assert ix is not None
+        iroot = f"_R[{ix.tree}]"
+        prefix_parts = []
+        for t, coll in zip(acc.eq, ix.collations):
+            prefix_parts.append(f"*_key_part({self.bound_value(t, scope, s)}, {coll!r})")
+        ncols = len(acc.eq)
+        coll_next = ix.collations[ncols] if ncols < len(ix.collations) else None
+        prefix = "[" + ", ".join(prefix_parts) + "]"
+        null_guard = [self.bound_value(t, scope, s) for t in acc.eq]
+        if acc.in_term is not None:
+            items = []
+            for v in acc.in_term.value:
+                items.append(f"{prefix[:-1]}{', ' if prefix_parts else ''}*_key_part({self.bound_value_expr(v, acc.in_term, scope, s)}, {coll_next!r})]")
+            code = f"_index_eq_multi(_T, {iroot}, {troot}, ({', '.join(items)},))"
+        elif acc.lo is None and acc.hi is None:
+            code = f"_index_scan(_T, {iroot}, {troot}, {prefix}, True, {prefix}, True)"
+        else:
+            if acc.lo is not None:
+                lo = f"{prefix[:-1]}{', ' if prefix_parts else ''}*_key_part({self.bound_value(acc.lo, scope, s)}, {coll_next!r})]"
+                lo_incl = acc.lo.op == ">="
+                null_guard.append(self.bound_value(acc.lo, scope, s))
+            else:
+                # Skip NULLs: a comparison with NULL is never true.
+                lo = f"{prefix[:-1]}{', ' if prefix_parts else ''}1]"
+                lo_incl = True
+            if acc.hi is not None:
+                hi = f"{prefix[:-1]}{', ' if prefix_parts else ''}*_key_part({self.bound_value(acc.hi, scope, s)}, {coll_next!r})]"
+                hi_incl = acc.hi.op == "<="
+                null_guard.append(self.bound_value(acc.hi, scope, s))
+            else:
+                hi = prefix if prefix_parts else "None"
+                hi_incl = True
+            code = f"_index_scan(_T, {iroot}, {troot}, {lo}, {lo_incl}, {hi}, {hi_incl})"
+        if null_guard:
+            # col = NULL matches nothing; avoid scanning the NULL entries.
+            code = f"({code} if None not in ({', '.join(null_guard)},) else ())"
+        return code
+
+    def bound_value(self, t: Any, scope: Scope, s: Source) -> str:
+        return self.bound_value_expr(t.value, t, scope, s)
+
+    def bound_value_expr(self, v: A.Expr, t: Any, scope: Scope, s: Source) -> str:
+        """The lookup value for ``col OP v`` converted by the comparison affinity."""
+        code = self.value(v, scope)
+        if t.column < 0:
+            return code
+        mc = Meta(s.affinities[t.column])
+        mo = self.meta(v, scope)
+        if mc.affinity in ("INTEGER", "REAL", "NUMERIC") and mo.affinity not in ("INTEGER", "REAL", "NUMERIC"):
+            return self.convert(v, code, "_apply_numeric")
+        if mc.affinity == R.A_TEXT and mo.affinity is None:
+            return self.convert(v, code, "_apply_text")
+        return code
+
+    def emit_loops(self, plan: list[Access], scope: Scope, fn: Func,
+                   level_filters: list[list[str]], on_filters: list[list[str]]) -> int:
+        """Open one loop per planned source; returns how many indentation levels were opened."""
+        opened = 0
+        if plan:
+            fn.setup("_T = _ctx.trees")
+            fn.setup("_R = _ctx.roots")
+        for i, acc in enumerate(plan):
+            s = acc.source
+            it = self.access_iter(acc, scope)
+            if s.left_join:
+                m = f"_m{s.n}"
+                null_row = self.mod.const((None,) * len(s.columns), "_null")
+                fn.emit(f"{m} = False")
+                fn.emit(f"for {s.k}, {s.r} in _chain({it}, ((_LJ, None),)):")
+                fn.level += 1
+                opened += 1
+                fn.emit(f"if {s.k} is _LJ:")
+                fn.emit(f"    if {m}: break")
+                fn.emit(f"    {s.k} = None; {s.r} = {null_row}")
+                if on_filters[i]:
+                    fn.emit(f"elif not ({' and '.join(on_filters[i])}): continue")
+                fn.emit(f"else: {m} = True")
+            else:
+                fn.emit(f"for {s.k}, {s.r} in {it}:")
+                fn.level += 1
+                opened += 1
+                if on_filters[i]:
+                    level_filters[i] = on_filters[i] + level_filters[i]
+            if level_filters[i]:
+                fn.emit(f"if not ({' and '.join(level_filters[i])}): continue")
+        return opened
+
+    # ------------------------------------------------------------- aggregates
+
+    def prepare_aggregates(self, exprs: list[A.Expr], having: Optional[A.Expr],
+                           order_exprs: list[A.OrderingTerm], group_by: list[A.Expr],
+                           scope: Scope, fn: Func) -> "_AggState":
+        calls: list[AggCall] = []
+        slot = 0
+
+        def collect(e: Any) -> None:
+            nonlocal slot
+            if e is None:
+                return
+            for node in walk(e):
+                if isinstance(node, A.Function) and is_aggregate_call(node):
+                    for a in node.args:
+                        if contains_aggregate(a):
+                            raise self.err(f"misuse of aggregate function {node.name}()", node.pos)
+                    if any(c.node is node for c in calls):
+                        continue
+                    width = 2 if node.name == "avg" else 1
+                    call = AggCall(node, slot, width)
+                    slot += width
+                    if node.distinct:
+                        call.distinct_slot = slot
+                        slot += 1
+                    calls.append(call)
+        for e in exprs:
+            collect(e)
+        collect(having)
+        for t in order_exprs:
+            collect(t.expr)
+        for c in calls:
+            n = c.node
+            if n.name == "count":
+                if not n.star and len(n.args) != 1:
+                    raise self.err("wrong number of arguments to function count()", n.pos)
+            elif n.name in ("group_concat", "string_agg"):
+                if len(n.args) not in (1, 2) or (n.name == "string_agg" and len(n.args) != 2):
+                    raise self.err(f"wrong number of arguments to function {n.name}()", n.pos)
+            elif n.star or len(n.args) != 1:
+                raise self.err(f"wrong number of arguments to function {n.name}()", n.pos)
+            if n.distinct and len(n.args) != 1:
+                raise self.err("DISTINCT aggregates must have exactly one argument", n.pos)
+        minmax = [c for c in calls if c.node.name in ("min", "max")]
+        needs_rows = any(self._reads_rows_outside_aggs(e) for e in exprs) or \
+            (having is not None and self._reads_rows_outside_aggs(having)) or \
+            any(self._reads_rows_outside_aggs(t.expr) for t in order_exprs)
+        state = _AggState(calls, slot, group_by, needs_rows and bool(scope.sources),
+                          minmax[0] if len(minmax) == 1 else None)
+        return state
+
+    def _reads_rows_outside_aggs(self, e: A.Expr) -> bool:
+        stack = [e]
+        while stack:
+            x = stack.pop()
+            if x is None:
+                continue
+            if isinstance(x, A.Function) and is_aggregate_call(x):
+                continue
+            if isinstance(x, (A.Column, A.Subquery, A.Exists, A.InSelect)):
+                return True
+            stack.extend(children(x))
+        return False
+
+    def emit_accumulate(self, agg: "_AggState", scope: Scope, fn: Func) -> None:
+        init = []
+        for c in agg.calls:
+            name = c.node.name
+            if name == "count":
+                init.append("0")
+            elif name == "total":
+                init.append("0.0")
+            elif name == "avg":
+                init += ["0", "0"]
+            else:
+                init.append("None")
+            if c.distinct_slot is not None:
+                init.append("set()")
+        row_vars = [v for s in scope.sources for v in (s.k, s.r)]
+        if agg.save_rows:
+            init.append("None")
+        init_code = "[" + ", ".join(init) + "]"
+        if agg.group_by:
+            keys = []
+            for g in agg.group_by:
+                code = self.value(g, scope)
+                m = self.meta(g, scope)
+                if m.coll not in (None, "BINARY"):
+                    code = f"_gfold({code}, {m.coll!r})"
+                keys.append(code)
+            key = keys[0] if len(keys) == 1 else f"({', '.join(keys)},)"
+            fn.emit(f"_key = {key}")
+            fn.emit("_acc = _groups.get(_key)")
+            fn.emit("if _acc is None:")
+            fn.emit(f"    _acc = _groups[_key] = {init_code}")
+        else:
+            fn.emit("_acc = _single")
+            fn.emit("if _acc is None:")
+            fn.emit(f"    _acc = _single = {init_code}")
+        agg.init_code = init_code
+        for c in agg.calls:
+            self.emit_agg_step(c, agg, scope, fn, row_vars)
+        if agg.save_rows and agg.minmax is None:
+            fn.emit(f"_acc[-1] = ({', '.join(row_vars)},)")
+        elif agg.save_rows:
+            fn.emit("if _acc[-1] is None:")
+            fn.emit(f"    _acc[-1] = ({', '.join(row_vars)},)")
+
+    def emit_agg_step(self, c: AggCall, agg: "_AggState", scope: Scope, fn: Func,
+                      row_vars: list[str]) -> None:
+        n = c.node
+        i = c.slot
+        name = n.name
+        guard = []
+        if n.filter is not None:
+            guard.append(self.cond(n.filter, scope))
+        if n.star:
+            if guard:
+                fn.emit(f"if {' and '.join(guard)}:")
+                fn.emit(f"    _acc[{i}] += 1")
+            else:
+                fn.emit(f"_acc[{i}] += 1")
+            return
+        arg = self.value(n.args[0], scope)
+        fn.emit(f"_v = {arg}")
+        conds = ["_v is not None"] + guard
+        if c.distinct_slot is not None:
+            d = c.distinct_slot
+            m = self.meta(n.args[0], scope)
+            dk = f"_gfold(_v, {m.coll!r})" if m.coll not in (None, "BINARY") else "_v"
+            conds.append(f"{dk} not in _acc[{d}]")
+        fn.emit(f"if {' and '.join(conds)}:")
+        with fn.indent():
+            if c.distinct_slot is not None:
+                m = self.meta(n.args[0], scope)
+                dk = f"_gfold(_v, {m.coll!r})" if m.coll not in (None, "BINARY") else "_v"
+                fn.emit(f"_acc[{c.distinct_slot}].add({dk})")
+            if name == "count":
+                fn.emit(f"_acc[{i}] += 1")
+            elif name == "sum":
+                fn.emit(f"_s = _acc[{i}]")
+                fn.emit("if type(_v) is int and (_s is None or type(_s) is int):")
+                fn.emit(f"    _acc[{i}] = _v if _s is None else _s + _v")
+                fn.emit("else:")
+                fn.emit(f"    _acc[{i}] = _sum_slow(_s, _v)")
+            elif name == "total":
+                fn.emit(f"_acc[{i}] = _total_step(_acc[{i}], _v)")
+            elif name == "avg":
+                fn.emit(f"_acc[{i}] = _total_step(_acc[{i}], _v) if type(_v) is not int or type(_acc[{i}]) is not int else _acc[{i}] + _v")
+                fn.emit(f"_acc[{i + 1}] += 1")
+            elif name in ("min", "max"):
+                m = self.meta(n.args[0], scope)
+                coll = m.coll if m.coll not in (None, "BINARY") else None
+                want = -1 if name == "min" else 1
+                fn.emit(f"if _better(_v, _acc[{i}], {want}, {coll!r}):")
+                fn.emit(f"    _acc[{i}] = _v")
+                if agg.minmax is c and agg.save_rows:
+                    fn.emit(f"    _acc[-1] = ({', '.join(row_vars)},)")
+            elif name in ("group_concat", "string_agg"):
+                fn.emit(f"_parts = _acc[{i}]")
+                fn.emit("if _parts is None:")
+                fn.emit(f"    _acc[{i}] = [_to_text(_v)]")
+                fn.emit("else:")
+                if len(n.args) == 2:
+                    sep = self.value(n.args[1], scope)
+                    fn.emit(f"    _sep = {sep}")
+                    fn.emit("    _parts.append('' if _sep is None else _to_text(_sep))")
+                else:
+                    fn.emit("    _parts.append(',')")
+                fn.emit("    _parts.append(_to_text(_v))")
+
+    def agg_final_code(self, c: AggCall) -> str:
+        name = c.node.name
+        i = c.slot
+        if name == "sum":
+            return f"_sum_final(_acc[{i}])"
+        if name == "avg":
+            return f"_avg_final(_acc[{i}], _acc[{i + 1}])"
+        if name in ("group_concat", "string_agg"):
+            return f"_concat_final(_acc[{i}])"
+        return f"_acc[{i}]"
+
+    def emit_aggregate_output(self, agg: "_AggState", exprs: list[A.Expr], having: Optional[A.Expr],
+                              scope: Scope, fn: Func, sink: "_Sink", sources: list[Source]) -> None:
+        # The accumulator variables are set up before the loops.
+        fn.pre.append("_groups = {}" if agg.group_by else "_single = None")
+        mapping = {id(c.node): self.agg_final_code(c) for c in agg.calls}
+        if agg.group_by:
+            fn.emit("for _acc in _groups.values():")
+        else:
+            fn.emit("if _single is None:")
+            fn.emit(f"    _single = {agg.init_code}")
+            fn.emit("for _acc in (_single,):")
+        with fn.indent():
+            row_vars = [v for s in sources for v in (s.k, s.r)]
+            if agg.save_rows:
+                fn.emit("if _acc[-1] is None:")
+                nulls = []
+                for s in sources:
+                    nulls += ["None", self.mod.const((None,) * len(s.columns), "_null")]
+                fn.emit(f"    {', '.join(row_vars)}, = ({', '.join(nulls)},)")
+                fn.emit("else:")
+                fn.emit(f"    {', '.join(row_vars)}, = _acc[-1]")
+            scope.agg = mapping
+            try:
+                if having is not None:
+                    fn.emit(f"if not ({self.cond(having, scope)}): continue")
+                sink.emit_row([self.value(e, scope) for e in exprs])
+            finally:
+                scope.agg = None
+
+    # --------------------------------------------------------------- compound
+
+    def compound(self, sel: A.Select, outer: Optional[Scope], fn: Func) -> Query:
+        parts: list[tuple[str, Any]] = []
+        body: Any = sel.body
+
+        def flatten(b: Any) -> None:
+            if isinstance(b, A.Compound):
+                flatten(b.left)
+                parts.append((b.op, b.right))
+            else:
+                parts.append(("", b))
+        flatten(body)
+        queries = []
+        for op, b in parts:
+            queries.append(self.query(A.Select(b), outer))
+        width = len(queries[0].names)
+        for q in queries[1:]:
+            if len(q.names) != width:
+                raise self.err("SELECTs to the left and right of UNION do not have the same "
+                               "number of result columns")
+        names = queries[0].names
+        metas = queries[0].metas
+        # ORDER BY of a compound refers to result columns.
+        keys: list[tuple[int, bool, Optional[bool], Optional[str]]] = []
+        for t in sel.order_by:
+            e = t.expr
+            coll = None
+            if isinstance(e, A.Collate):
+                coll = R.check_collation(e.collation)
+                e = e.expr
+            idx = None
+            if isinstance(e, A.Literal) and type(e.value) is int:
+                if not 1 <= e.value <= width:
+                    raise self.err(f"1st ORDER BY term out of range - should be between 1 and {width}")
+                idx = e.value - 1
+            elif isinstance(e, A.Column):
+                for i, nme in enumerate(names):
+                    if nme.lower() == e.name.lower():
+                        idx = i
+                        break
+            if idx is None:
+                first = parts[0][1]
+                if isinstance(first, A.SelectCore):
+                    for i, rc in enumerate(first.columns):
+                        if rc.expr == e:
+                            idx = i
+            if idx is None:
+                raise self.err("1st ORDER BY term does not match any column in the result set")
+            if coll is None:
+                coll = metas[idx].coll if metas[idx].coll not in (None, "BINARY") else None
+            keys.append((idx, t.desc, t.nulls_first, coll))
+        all_rows = self.mod.fresh("_rows")
+        fn.emit(f"{all_rows} = []")
+        seen = None
+        for (op, _), q in zip(parts, queries):
+            if op == "" or op == "UNION ALL":
+                if op == "" and len(parts) > 1 and parts[1][0] != "UNION ALL":
+                    pass
+                fn.emit(f"{all_rows}.extend({q.fn}())")
+            elif op == "UNION":
+                fn.emit(f"{all_rows} = list(dict.fromkeys(_chain({all_rows}, {q.fn}())))")
+            elif op == "INTERSECT":
+                fn.emit(f"_rs = set({q.fn}())")
+                fn.emit(f"{all_rows} = [r for r in dict.fromkeys({all_rows}) if r in _rs]")
+            elif op == "EXCEPT":
+                fn.emit(f"_rs = set({q.fn}())")
+                fn.emit(f"{all_rows} = [r for r in dict.fromkeys({all_rows}) if r not in _rs]")
+        del seen
+        distinct_ops = any(op in ("UNION", "INTERSECT", "EXCEPT") for op, _ in parts)
+        if distinct_ops and not keys:
+            # SQLite returns the rows of a distinct compound in sorted order.
+            fn.emit(f"{all_rows}.sort(key=_row_sk)")
+        if keys:
+            for idx, desc, nulls_first, coll in reversed(keys):
+                kf = self.sort_key_fn(coll, nulls_first, desc)
+                fn.emit(f"{all_rows}.sort(key=lambda _r: {kf}(_r[{idx}]), reverse={desc})")
+        const_scope = Scope([], outer, self.sql)
+        if sel.limit is not None:
+            lim = self.value(sel.limit, const_scope)
+            off = self.value(sel.offset, const_scope) if sel.offset is not None else "0"
+            fn.emit(f"_lim = _limit({lim})")
+            fn.emit(f"_off = max(0, _limit({off}, 'OFFSET'))")
+            fn.emit(f"yield from (_islice({all_rows}, _off, None) if _lim < 0 else _islice({all_rows}, _off, _off + _lim))")
+        else:
+            fn.emit(f"yield from {all_rows}")
+        self.note_plan("COMPOUND QUERY (" + ", ".join(op or "LEFT-MOST SUBQUERY" for op, _ in parts) + ")")
+        correlated = any(q.correlated for q in queries)
+        return Query("", names, metas, correlated)
+
+    def sort_key_fn(self, coll: Optional[str], nulls_first: Optional[bool], desc: bool) -> str:
+        if coll is not None:
+            return self.mod.const(lambda v, c=coll: _sk_coll_wrap(v, c), "_skc")
+        # NULLs sort first in ASC and last in DESC unless told otherwise.
+        if nulls_first is None or nulls_first == (not desc):
+            return "_sk"
+        if desc:
+            # NULLS FIRST with DESC: NULL must compare greatest.
+            return "_sk_nl"
+        return "_sk_nl"
+
+
+def _sk_coll_wrap(v: Any, coll: str) -> tuple:
+    from .helpers import sort_key_coll
+    return sort_key_coll(v, coll)
+
+
+def _ordinal(n: int) -> str:
+    return "1st"
+
+
+@dataclass(eq=False)
+class _AggState:
+    calls: list[AggCall]
+    slots: int
+    group_by: list[A.Expr]
+    save_rows: bool
+    minmax: Optional[AggCall]
+    init_code: str = "[]"
+
+
+class _Sink:
+    """Where a finished result row goes: DISTINCT, ORDER BY buffer, LIMIT, yield."""
+
+    def __init__(self, comp: SelectCompiler, fn: Func, scope: Scope, distinct: bool,
+                 order_terms: list[tuple[Optional[A.OrderingTerm], Optional[int]]],
+                 lim: Optional[str], off: Optional[str], metas: list[Meta]):
+        self.comp = comp
+        self.fn = fn
+        self.scope = scope
+        self.distinct = distinct
+        self.order_terms = order_terms
+        self.lim = lim
+        self.off = off
+        self.metas = metas
+
+    def prepare(self) -> None:
+        fn = self.fn
+        if self.distinct:
+            fn.pre.append("_seen = set()")
+        if self.order_terms:
+            fn.pre.append("_buf = []")
+        elif self.lim is not None and self.lim != "1":
+            fn.pre.append("_cnt = 0")
+
+    def emit_row(self, values: list[str]) -> None:
+        fn = self.fn
+        row = "(" + ", ".join(values) + ("," if len(values) == 1 else "") + ")"
+        opened = 0
+        if self.distinct:
+            fn.emit(f"_row = {row}")
+            fn.emit("if _row not in _seen:")
+            fn.level += 1
+            opened += 1
+            fn.emit("_seen.add(_row)")
+            row = "_row"
+        if self.order_terms:
+            keys = []
+            for term, idx in self.order_terms:
+                assert term is not None
+                e = term.expr
+                coll = None
+                if isinstance(e, A.Collate):
+                    coll = R.check_collation(e.collation)
+                else:
+                    m = self.comp.meta(e, self.scope)
+                    coll = m.coll if m.coll not in (None, "BINARY") else None
+                if idx is not None and not isinstance(e, A.Collate):
+                    v = f"{row}[{idx}]" if row == "_row" else values[idx]
+                else:
+                    v = self.comp.value(e, self.scope)
+                kf = self.comp.sort_key_fn(coll, term.nulls_first, term.desc)
+                keys.append(f"{kf}({v})")
+            fn.emit(f"_buf.append(({row}, {', '.join(keys)}))")
+        elif self.lim is not None:
+            if self.off is not None:
+                fn.emit(f"if {self.off} > 0:")
+                fn.emit(f"    {self.off} -= 1")
+                fn.emit("else:")
+                fn.level += 1
+                opened += 1
+            fn.emit(f"yield {row}")
+            if self.lim == "1":
+                fn.emit("return")
+            else:
+                fn.emit("_cnt += 1")
+                fn.emit(f"if _cnt == {self.lim}: return")
+        else:
+            fn.emit(f"yield {row}")
+        fn.level -= opened
+
+    def finish(self) -> None:
+        if not self.order_terms:
+            return
+        fn = self.fn
+        dirs = [t.desc for t, _ in self.order_terms if t is not None]
+        fn.emit(f"_sort_rows(_buf, {dirs!r})")
+        if self.lim is not None:
+            off = self.off or "0"
+            if self.lim == "1":
+                fn.emit("if _buf: yield _buf[0][0]")
+            else:
+                fn.emit(f"_end = None if {self.lim} < 0 else {off} + {self.lim}")
+                fn.emit(f"for _e in _islice(_buf, {off}, _end):")
+                fn.emit("    yield _e[0]")
+        else:
+            fn.emit("for _e in _buf:")
+            fn.emit("    yield _e[0]")

@@ -1,0 +1,537 @@
+"""Compiling whole statements: SELECT, INSERT, UPDATE, DELETE and triggers.
+
+:func:`prepare` turns a parsed statement into a :class:`Prepared`, whose
+``run(ctx, params)`` executes it.  Prepared statements are cached by SQL text
+and catalog version by the connection, so compiling happens once per
+statement text.  DDL and transaction control are not compiled; the connection
+executes them directly (see ``ddl.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Optional
+
+from ..catalog.schema import Catalog, TableInfo, TriggerInfo
+from ..errors import NotSupportedError, ProgrammingError, SQLError
+from ..plan.access import Conjunct, expr_deps, order_sources, split_and
+from ..plan.scope import Scope, Source
+from ..sql import ast as A
+from .codegen import Func
+from .compiler import Meta, contains_aggregate
+from .select import Query, SelectCompiler
+
+READ, WRITE, DDL, TX, OTHER = "read", "write", "ddl", "tx", "other"
+
+
+@dataclass(eq=False)
+class Prepared:
+    """A compiled statement, reusable across executions."""
+
+    kind: str                                  # READ, WRITE, DDL, TX, OTHER
+    statement: Any                             # the AST
+    sql: str
+    param_count: int
+    param_names: list[Optional[str]]
+    names: list[str] = field(default_factory=list)
+    run: Optional[Callable[..., Any]] = None   # run(ctx, params) -> iterator of rows
+    source: str = ""
+    plan: list[tuple[int, str]] = field(default_factory=list)
+    catalog_version: int = 0
+    catalog: Optional[Catalog] = None
+    returns_rows: bool = False
+    table: Optional[str] = None                # target table of DML
+    needs_mark: bool = True
+    deterministic: bool = True
+
+
+class StatementCompiler(SelectCompiler):
+    """Compiles one statement into a module with a single entry function."""
+
+    def __init__(self, catalog: Catalog, sql: str, udfs: Optional[dict[str, Any]] = None,
+                 estimates: Optional[Callable[[TableInfo], float]] = None):
+        super().__init__(catalog, sql, udfs)
+        if estimates is not None:
+            self.estimates = estimates
+        self.top = Func("_stmt", "_ctx, _p")
+        self.top.setup("_memo = {}")
+        self.fn = self.top
+
+    def finish(self) -> tuple[Callable[..., Any], str]:
+        fn, source = self.mod.compile(self.top)
+        return fn, source
+
+    # ----------------------------------------------------------------- SELECT
+
+    def compile_select(self, sel: A.Select, outer: Optional[Scope] = None) -> Query:
+        q = self.query(sel, outer)
+        self.top.emit(f"return {q.fn}()")
+        return q
+
+    # ---------------------------------------------------------------- helpers
+
+    def table_for_write(self, name: str, pos: int) -> TableInfo:
+        key = name.lower()
+        t = self.catalog.tables.get(key)
+        if t is None:
+            if key in self.catalog.views:
+                raise self.err(f"cannot modify {name} because it is a view", pos)
+            if key.startswith("sqlite_"):
+                raise self.err(f"table {name} may not be modified", pos)
+            raise self.err(f"no such table: {name}", pos)
+        return t
+
+    def table_source(self, t: TableInfo, alias: Optional[str] = None) -> Source:
+        n = self.new_source_id()
+        return Source(n, alias or t.name, [c.name for c in t.columns], [c.affinity for c in t.columns],
+                      [c.collation for c in t.columns], table=t)
+
+    def pseudo_source(self, t: TableInfo, name: str) -> Source:
+        n = self.new_source_id()
+        s = Source(n, name, [c.name for c in t.columns], [c.affinity for c in t.columns],
+                   [c.collation for c in t.columns], table=t, pseudo=name)
+        return s
+
+    def emit_targets(self, scope: Scope, src: Source, where: Optional[A.Expr], fn: Func) -> None:
+        """Emit loops yielding (rowid, row) of ``src`` rows matching ``where`` into ``fn``."""
+        if where is not None and contains_aggregate(where):
+            raise self.err("misuse of aggregate function in WHERE clause")
+        conjuncts = [Conjunct(c, expr_deps(c, scope, self)) for c in split_and(where)]
+        plan = order_sources([src], set(), conjuncts, scope, self, frozenset())
+        for acc in plan:
+            self.note_plan(acc.describe())
+        pre = [self.cond(c.expr, scope) for c in conjuncts if src.n not in c.deps]
+        own = [self.cond(c.expr, scope) for c in conjuncts if src.n in c.deps]
+        if pre:
+            fn.emit(f"if not ({' and '.join(pre)}): return")
+        fn.setup("_T = _ctx.trees")
+        fn.setup("_R = _ctx.roots")
+        fn.emit(f"for {src.k}, {src.r} in {self.access_iter(plan[0], scope)}:")
+        with fn.indent():
+            if own:
+                fn.emit(f"if not ({' and '.join(own)}): continue")
+            fn.emit(f"yield {src.k}, {src.r}")
+
+    def returning(self, cols: Optional[list[A.ResultColumn]], scope: Scope) -> tuple[Optional[str], list[str]]:
+        if not cols:
+            return None, []
+        exprs = self.expand_columns(cols, scope)
+        for e, _ in exprs:
+            if contains_aggregate(e):
+                raise self.err("aggregate functions are not allowed in RETURNING")
+        code = "(" + ", ".join(self.value(e, scope) for e, _ in exprs) + ",)"
+        return code, [n for _, n in exprs]
+
+    # ----------------------------------------------------------------- INSERT
+
+    def compile_insert(self, st: A.Insert, outer: Optional[Scope] = None) -> tuple[list[str], bool]:
+        if st.with_ is not None:
+            defs = {c.name.lower(): _cte_def(c, outer, st.with_.recursive) for c in st.with_.ctes}
+            self.ctes.append(defs)
+        t = self.table_for_write(st.table, st.pos)
+        ncols = len(t.columns)
+        if st.columns is not None:
+            positions = []
+            for c in st.columns:
+                p = t.column_position(c)
+                if p is None:
+                    if c.lower() in ("rowid", "oid", "_rowid_") and t.ipk is not None:
+                        p = t.ipk
+                    else:
+                        raise self.err(f"table {t.name} has no column named {c}", st.pos)
+                positions.append(p)
+        else:
+            positions = list(range(ncols))
+        top = self.top
+        empty_scope = Scope([], outer, self.sql)
+        # Source rows.
+        if st.source is None:
+            rows_code = "((),)"
+            nvals = 0
+            positions = []
+        else:
+            src_sel = st.source
+            if isinstance(src_sel.body, A.Values) and not src_sel.order_by and src_sel.limit is None \
+                    and src_sel.with_ is None:
+                rows = src_sel.body.rows
+                nvals = len(rows[0])
+                gen = top.nested(self.mod.fresh("_vals"))
+                saved = self.fn
+                self.fn = gen
+                for r in rows:
+                    for e in r:
+                        if contains_aggregate(e):
+                            raise self.err("misuse of aggregate function in VALUES")
+                    gen.emit("yield (" + ", ".join(self.value(e, empty_scope) for e in r) + ",)")
+                self.fn = saved
+                rows_code = f"{gen.name}()"
+                if len(rows) == 1:
+                    rows_code = "(" + "(" + ", ".join(self.value(e, empty_scope) for e in rows[0]) + ",),)"
+            else:
+                q = self.query(src_sel, outer)
+                nvals = len(q.names)
+                rows_code = f"list({q.fn}())"
+        if st.source is not None and nvals != len(positions):
+            if st.columns is None:
+                raise self.err(f"table {t.name} has {ncols} columns but {nvals} values were supplied", st.pos)
+            raise self.err(f"{nvals} values for {len(positions)} columns", st.pos)
+        # Row template: supplied values, then defaults.
+        defaults = [self.default_code(t, i) for i in range(ncols)]
+        slots = list(defaults)
+        for j, p in enumerate(positions):
+            slots[p] = f"_v[{j}]"
+        upsert = self.compile_upserts(st, t, outer) if st.upserts else "None"
+        tname = self.mod.const(t, "_tbl")
+        top.emit(f"_w = _ctx.writer({tname})")
+        ret_code, ret_names = None, []
+        if st.returning:
+            rs = self.table_source(t)
+            rscope = Scope([rs], outer, self.sql)
+            ret_code, ret_names = self.returning(st.returning, rscope)
+            top.emit("_out = []")
+        top.emit(f"for _v in {rows_code}:")
+        with top.indent():
+            top.emit(f"_row = [{', '.join(slots)}]")
+            top.emit(f"_rid = _w.insert(_row, {st.conflict!r}, {upsert})")
+            if ret_code is not None:
+                top.emit("if _rid is not None:")
+                top.emit(f"    k{rs.n} = _rid; r{rs.n} = _w.get(_rid)")
+                top.emit(f"    _out.append({ret_code})")
+        top.emit("_ctx.finish_writer(_w)")
+        if ret_code is not None:
+            top.emit("return iter(_out)")
+        else:
+            top.emit("return iter(())")
+        if st.with_ is not None:
+            self.ctes.pop()
+        simple = (st.source is not None and isinstance(st.source.body, A.Values)
+                  and len(st.source.body.rows) == 1 and not st.upserts and st.conflict in ("ABORT", "FAIL", "IGNORE")
+                  and not self.catalog.triggers)
+        return ret_names, not simple
+
+    def default_code(self, t: TableInfo, i: int) -> str:
+        c = t.columns[i]
+        if c.default is None:
+            return "None"
+        return self.value(c.default, Scope([], None, self.sql))
+
+    def compile_upserts(self, st: A.Insert, t: TableInfo, outer: Optional[Scope]) -> str:
+        if len(st.upserts) > 1:
+            raise NotSupportedError("only one ON CONFLICT clause per INSERT is supported")
+        u = st.upserts[0]
+        target = None
+        if u.target is not None:
+            target = []
+            for ic in u.target:
+                if not isinstance(ic.expr, A.Column):
+                    raise self.err("ON CONFLICT target must name columns")
+                p = t.column_position(ic.expr.name)
+                if p is None:
+                    raise self.err(f"no such column: {ic.expr.name}")
+                target.append(p)
+            ok = (t.ipk is not None and target == [t.ipk]) or any(
+                ix.unique and sorted(ix.columns) == sorted(target) for ix in t.indexes)
+            if not ok:
+                raise self.err("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint")
+        action = "None"
+        if u.sets is not None:
+            fn = self.top.nested(self.mod.fresh("_ups"), "_old, _exc, _rid")
+            src = self.table_source(t, st.alias or t.name)
+            exc = self.pseudo_source(t, "excluded")
+            scope = Scope([src, exc], outer, self.sql)
+            saved = self.fn
+            self.fn = fn
+            try:
+                fn.emit(f"{src.k} = _rid; {src.r} = _old; {exc.k} = None; {exc.r} = _exc")
+                if u.where is not None:
+                    fn.emit(f"if not ({self.cond(u.where, scope)}): return None")
+                fn.emit(f"_new = list({src.r})")
+                changed = self.emit_sets(u.sets, t, scope, fn, "_new")
+                fn.emit(f"return _new, {tuple(changed)!r}")
+            finally:
+                self.fn = saved
+            action = fn.name
+        tgt = repr(target)
+        return f"_ctx.upsert({tgt}, {action}, {self.mod.const(t, '_tbl')})"
+
+    def emit_sets(self, sets: list[tuple[list[str], A.Expr]], t: TableInfo, scope: Scope, fn: Func,
+                  target: str) -> list[int]:
+        changed: list[int] = []
+        assigns = []
+        for cols, e in sets:
+            if len(cols) != 1:
+                raise NotSupportedError("row-value assignments (a, b) = (...) are not supported")
+            name = cols[0]
+            p = t.column_position(name)
+            if p is None:
+                if name.lower() in ("rowid", "oid", "_rowid_"):
+                    if t.ipk is None:
+                        raise NotSupportedError("assigning the rowid of a table without an INTEGER PRIMARY KEY is not supported")
+                    p = t.ipk
+                else:
+                    raise self.err(f"no such column: {name}")
+            if contains_aggregate(e):
+                raise self.err("misuse of aggregate function in SET")
+            assigns.append((p, self.value(e, scope)))
+            if p not in changed:
+                changed.append(p)
+        # Evaluate every right-hand side against the old row, then assign.
+        temps = []
+        for p, code in assigns:
+            tmp = self.mod.fresh("_set")
+            fn.emit(f"{tmp} = {code}")
+            temps.append((p, tmp))
+        for p, tmp in temps:
+            fn.emit(f"{target}[{p}] = {tmp}")
+        return sorted(changed)
+
+    # ----------------------------------------------------------------- UPDATE
+
+    def compile_update(self, st: A.Update, outer: Optional[Scope] = None) -> list[str]:
+        if st.from_ is not None:
+            raise NotSupportedError("UPDATE ... FROM is not supported")
+        if st.order_by or st.limit is not None:
+            raise NotSupportedError("ORDER BY/LIMIT on UPDATE is not supported")
+        if st.with_ is not None:
+            defs = {c.name.lower(): _cte_def(c, outer, st.with_.recursive) for c in st.with_.ctes}
+            self.ctes.append(defs)
+        t = self.table_for_write(st.table, st.pos)
+        src = self.table_source(t, st.alias)
+        scope = Scope([src], outer, self.sql)
+        top = self.top
+        targets = top.nested(self.mod.fresh("_targets"))
+        saved = self.fn
+        self.fn = targets
+        self._depth += 1
+        try:
+            self.emit_targets(scope, src, st.where, targets)
+        finally:
+            self.fn = saved
+            self._depth -= 1
+        tname = self.mod.const(t, "_tbl")
+        top.emit(f"_w = _ctx.writer({tname})")
+        ret_code, ret_names = None, []
+        if st.returning:
+            ret_code, ret_names = self.returning(st.returning, scope)
+            top.emit("_out = []")
+        top.emit(f"for {src.k}, {src.r} in list({targets.name}()):")
+        with top.indent():
+            top.emit(f"{src.r} = _w.get({src.k})")
+            top.emit(f"if {src.r} is None: continue")
+            top.emit(f"_new = list({src.r})")
+            changed = self.emit_sets(st.sets, t, scope, top, "_new")
+            top.emit(f"_nid = _w.update({src.k}, {src.r}, _new, {tuple(changed)!r}, {st.conflict!r})")
+            if ret_code is not None:
+                top.emit("if _nid is not None:")
+                top.emit(f"    {src.k} = _nid; {src.r} = _w.get(_nid)")
+                top.emit(f"    _out.append({ret_code})")
+        top.emit("_ctx.finish_writer(_w)")
+        top.emit("return iter(_out)" if ret_code is not None else "return iter(())")
+        if st.with_ is not None:
+            self.ctes.pop()
+        return ret_names
+
+    # ----------------------------------------------------------------- DELETE
+
+    def compile_delete(self, st: A.Delete, outer: Optional[Scope] = None) -> list[str]:
+        if st.order_by or st.limit is not None:
+            raise NotSupportedError("ORDER BY/LIMIT on DELETE is not supported")
+        if st.with_ is not None:
+            defs = {c.name.lower(): _cte_def(c, outer, st.with_.recursive) for c in st.with_.ctes}
+            self.ctes.append(defs)
+        t = self.table_for_write(st.table, st.pos)
+        src = self.table_source(t, st.alias)
+        scope = Scope([src], outer, self.sql)
+        top = self.top
+        tname = self.mod.const(t, "_tbl")
+        top.emit(f"_w = _ctx.writer({tname})")
+        ret_code, ret_names = None, []
+        if st.returning:
+            ret_code, ret_names = self.returning(st.returning, scope)
+            top.emit("_out = []")
+        if st.where is None and ret_code is None:
+            self.note_plan(f"TRUNCATE {t.name}")
+            top.emit("if _w.triggers or _w.record:")
+            top.emit("    _todo = list(_scan(_ctx.trees, _ctx.roots.get(_w.tree, 0)))")
+            top.emit("    for _k, _r in _todo: _w.delete(_k, _r)")
+            top.emit("else:")
+            top.emit("    _ctx.truncate(_w)")
+        else:
+            targets = top.nested(self.mod.fresh("_targets"))
+            saved = self.fn
+            self.fn = targets
+            self._depth += 1
+            try:
+                self.emit_targets(scope, src, st.where, targets)
+            finally:
+                self.fn = saved
+                self._depth -= 1
+            top.emit(f"for {src.k}, {src.r} in list({targets.name}()):")
+            with top.indent():
+                if ret_code is not None:
+                    top.emit(f"{src.r} = _w.get({src.k})")
+                    top.emit(f"if {src.r} is None: continue")
+                    top.emit(f"_ret = {ret_code}")
+                    top.emit(f"if _w.delete({src.k}): _out.append(_ret)")
+                else:
+                    top.emit(f"_w.delete({src.k})")
+        top.emit("_ctx.finish_writer(_w)")
+        top.emit("return iter(_out)" if ret_code is not None else "return iter(())")
+        if st.with_ is not None:
+            self.ctes.pop()
+        return ret_names
+
+    # ---------------------------------------------------------------- helpers
+
+    def compile_expr_fn(self, e: A.Expr, scope: Scope, params: str) -> None:
+        self.top.params = params
+        self.top.emit(f"return {self.value(e, scope)}")
+
+
+def _cte_def(c: A.CTE, outer: Optional[Scope], recursive: bool) -> Any:
+    from .select import CTEDef
+    return CTEDef(c.name, c.columns, c.select, outer, recursive)
+
+
+# ------------------------------------------------------------------ entry point
+
+
+def prepare(parsed: A.Parsed, catalog: Catalog, udfs: Optional[dict[str, Any]] = None,
+            estimates: Optional[Callable[[TableInfo], float]] = None) -> Prepared:
+    """Compile one parsed statement against ``catalog``."""
+    st = parsed.statement
+    p = Prepared(OTHER, st, parsed.sql, parsed.param_count, parsed.param_names,
+                 catalog_version=catalog.version, catalog=catalog)
+    if isinstance(st, A.Explain):
+        inner = prepare(A.Parsed(st.statement, parsed.sql, parsed.param_count, parsed.param_names),
+                        catalog, udfs, estimates)
+        p.kind = READ
+        p.returns_rows = True
+        if st.query_plan:
+            p.names = ["id", "parent", "notused", "detail"]
+            rows = []
+            stack: list[int] = [0]
+            for i, (depth, text) in enumerate(inner.plan, start=1):
+                parent = 0
+                rows.append((i, parent if depth <= 1 else depth - 1, 0, text))
+            p.run = lambda ctx, params, rows=rows: iter(rows)
+        else:
+            p.names = ["addr", "opcode", "detail"]
+            rows2: list[tuple] = [(i, "PLAN", text) for i, (_, text) in enumerate(inner.plan)]
+            base = len(rows2)
+            for j, line in enumerate(inner.source.splitlines()):
+                rows2.append((base + j, "PY", line))
+            p.run = lambda ctx, params, rows=rows2: iter(rows)
+        return p
+    if isinstance(st, A.Select):
+        comp = StatementCompiler(catalog, parsed.sql, udfs, estimates)
+        q = comp.compile_select(st)
+        p.kind = READ
+        p.names = q.names
+        p.returns_rows = True
+    elif isinstance(st, A.Insert):
+        comp = StatementCompiler(catalog, parsed.sql, udfs, estimates)
+        p.names, p.needs_mark = comp.compile_insert(st)
+        p.kind = WRITE
+        p.returns_rows = bool(p.names)
+        p.table = st.table
+    elif isinstance(st, A.Update):
+        comp = StatementCompiler(catalog, parsed.sql, udfs, estimates)
+        p.names = comp.compile_update(st)
+        p.kind = WRITE
+        p.returns_rows = bool(p.names)
+        p.table = st.table
+    elif isinstance(st, A.Delete):
+        comp = StatementCompiler(catalog, parsed.sql, udfs, estimates)
+        p.names = comp.compile_delete(st)
+        p.kind = WRITE
+        p.returns_rows = bool(p.names)
+        p.table = st.table
+    elif isinstance(st, (A.Begin, A.Commit, A.Rollback, A.Savepoint, A.Release)):
+        p.kind = TX
+        return p
+    elif isinstance(st, (A.CreateTable, A.CreateIndex, A.CreateView, A.CreateTrigger, A.Drop,
+                         A.AlterTable, A.Reindex)):
+        p.kind = DDL
+        return p
+    else:
+        p.kind = OTHER
+        return p
+    fn, source = comp.finish()
+    p.run = fn
+    p.source = source
+    p.plan = comp.plan_lines
+    p.deterministic = comp.deterministic
+    return p
+
+
+def compile_trigger_statement(stmt: Any, trigger: TriggerInfo, table: TableInfo, catalog: Catalog,
+                              udfs: Optional[dict[str, Any]], sql: str) -> Callable[..., Any]:
+    """A trigger body statement; params are (old_row, new_row, old_rowid, new_rowid)."""
+    comp = StatementCompiler(catalog, sql, udfs)
+    pseudo = []
+    if trigger.event in ("UPDATE", "DELETE"):
+        pseudo.append(comp.pseudo_source(table, "old"))
+    if trigger.event in ("UPDATE", "INSERT"):
+        pseudo.append(comp.pseudo_source(table, "new"))
+    for s in pseudo:
+        if s.alias == "old":
+            comp.top.setup(f"{s.k} = _p[2]; {s.r} = _p[0]")
+        else:
+            comp.top.setup(f"{s.k} = _p[3]; {s.r} = _p[1]")
+    outer = Scope(pseudo, None, sql)
+    if isinstance(stmt, A.Select):
+        comp.compile_select(stmt, outer)
+    elif isinstance(stmt, A.Insert):
+        comp.compile_insert(stmt, outer)
+    elif isinstance(stmt, A.Update):
+        comp.compile_update(stmt, outer)
+    elif isinstance(stmt, A.Delete):
+        comp.compile_delete(stmt, outer)
+    else:
+        raise NotSupportedError("unsupported statement in trigger")
+    fn, _ = comp.finish()
+    return fn
+
+
+def compile_trigger_when(trigger: TriggerInfo, table: TableInfo, catalog: Catalog,
+                         udfs: Optional[dict[str, Any]]) -> Optional[Callable[..., Any]]:
+    if trigger.when is None:
+        return None
+    comp = StatementCompiler(catalog, trigger.sql, udfs)
+    pseudo = []
+    if trigger.event in ("UPDATE", "DELETE"):
+        pseudo.append(comp.pseudo_source(table, "old"))
+    if trigger.event in ("UPDATE", "INSERT"):
+        pseudo.append(comp.pseudo_source(table, "new"))
+    for s in pseudo:
+        if s.alias == "old":
+            comp.top.setup(f"{s.k} = _p[2]; {s.r} = _p[0]")
+        else:
+            comp.top.setup(f"{s.k} = _p[3]; {s.r} = _p[1]")
+    scope = Scope(pseudo, None, trigger.sql)
+    comp.top.emit(f"return {comp.cond(trigger.when, scope)}")
+    fn, _ = comp.finish()
+    return fn
+
+
+def compile_row_expr(e: A.Expr, table: TableInfo, catalog: Catalog, sql: str) -> Callable[..., Any]:
+    """fn(row, rowid) -> value of ``e`` over a row of ``table`` (CHECK constraints)."""
+    comp = StatementCompiler(catalog, sql)
+    src = comp.table_source(table)
+    comp.top.params = "_row, _rid"
+    comp.top.setup(f"{src.k} = _rid; {src.r} = _row; _p = (); _ctx = None")
+    scope = Scope([src], None, sql)
+    comp.top.emit(f"return {comp.value(e, scope)}")
+    fn, _ = comp.finish()
+    return fn
+
+
+def compile_const_expr(e: A.Expr, catalog: Catalog, sql: str) -> Callable[[], Any]:
+    """fn() -> value of a constant expression (DEFAULT clauses)."""
+    comp = StatementCompiler(catalog, sql)
+    comp.top.params = ""
+    comp.top.setup("_p = (); _ctx = None")
+    comp.top.emit(f"return {comp.value(e, Scope([], None, sql))}")
+    fn, _ = comp.finish()
+    return fn

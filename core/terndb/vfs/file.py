@@ -1,0 +1,189 @@
+"""The file backend: one file, two root slots, pages at fixed offsets.
+
+Layout: slot A at offset 0, slot B at offset PAGE_SIZE, page ``n`` at
+``n * PAGE_SIZE`` (n >= 2).  A commit writes the new pages, syncs, writes the
+root record into the older slot, and syncs again (bbolt's two-phase commit).
+On open the valid slot with the higher sequence number wins, so a torn slot
+write falls back to the previous commit, whose pages are untouched because the
+store never overwrites a page the last committed root can reach.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import struct
+import zlib
+from typing import Optional
+
+from ..errors import DatabaseError, OperationalError
+from ..store.format import PAGE_SIZE, SLOT_HEADER, SLOT_MAGIC, SLOT_SIZE
+from .base import Backend
+
+try:  # not every platform (or Pyodide build) has advisory locks
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
+_SLOT = struct.Struct("<8sQII")   # magic, seq, length, crc32
+_ZERO = bytes(PAGE_SIZE)
+
+
+def _sync(fd: int) -> None:
+    # fdatasync skips metadata we do not need (mtime); fall back to fsync.
+    sync = getattr(os, "fdatasync", None) or os.fsync
+    try:
+        sync(fd)
+    except OSError as e:
+        if e.errno not in (errno.EINVAL, errno.ENOTSUP, errno.ENOSYS):
+            raise
+
+
+class FileBackend(Backend):
+    """A database in one local file."""
+
+    def __init__(self, path: str, readonly: bool = False, create: bool = True):
+        self.name = path
+        self.path = path
+        self.readonly = readonly
+        self.fd = -1
+        self.seq = 0
+        self.slot = 0
+        exists = os.path.exists(path)
+        if not exists and (readonly or not create):
+            raise OperationalError(f"unable to open database file {path!r}: it does not exist")
+        if os.path.isdir(path):
+            raise OperationalError(f"unable to open database file {path!r}: it is a directory")
+        if not readonly and exists and not os.access(path, os.W_OK):
+            self.readonly = readonly = True
+        flags = os.O_RDONLY if readonly else os.O_RDWR | os.O_CREAT
+        flags |= getattr(os, "O_BINARY", 0)
+        try:
+            self.fd = os.open(path, flags, 0o644)
+        except OSError as e:
+            raise OperationalError(f"unable to open database file {path!r}: {e.strerror}") from e
+        if not exists:
+            parent = os.path.dirname(os.path.abspath(path))
+            self._sync_dir(parent)
+        self._lock()
+
+    def _sync_dir(self, parent: str) -> None:
+        try:
+            dfd = os.open(parent, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            _sync(dfd)
+        finally:
+            os.close(dfd)
+
+    def _lock(self) -> None:
+        if fcntl is None:
+            return
+        mode = fcntl.LOCK_SH if self.readonly else fcntl.LOCK_EX
+        try:
+            fcntl.flock(self.fd, mode | fcntl.LOCK_NB)
+        except OSError as e:
+            if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                os.close(self.fd)
+                self.fd = -1
+                raise OperationalError(
+                    f"database is locked: {self.path!r} is open in another process; "
+                    "TernDB allows one process per database file") from e
+            # Filesystems without lock support: carry on unlocked.
+
+    # ------------------------------------------------------------------ reads
+
+    def _pread(self, n: int, offset: int) -> bytes:
+        try:
+            return os.pread(self.fd, n, offset)
+        except OSError as e:
+            raise OperationalError(f"disk I/O error reading {self.path!r}: {e.strerror}") from e
+
+    def read_root(self) -> Optional[bytes]:
+        size = os.fstat(self.fd).st_size
+        if size == 0:
+            return None
+        best: Optional[tuple[int, int, bytes]] = None
+        raws = [self._pread(SLOT_SIZE, slot * SLOT_SIZE) for slot in (0, 1)]
+        for slot, raw in enumerate(raws):
+            if len(raw) < SLOT_HEADER:
+                continue
+            magic, seq, length, crc = _SLOT.unpack_from(raw)
+            if magic != SLOT_MAGIC:
+                continue
+            body = raw[SLOT_HEADER:SLOT_HEADER + length]
+            if len(body) != length or zlib.crc32(body, seq & 0xFFFFFFFF) != crc:
+                continue
+            if best is None or seq > best[0]:
+                best = (seq, slot, body)
+        if best is None:
+            never_written = raws[1].count(0) == len(raws[1])
+            first = raws[0]
+            if never_written and (first.count(0) == len(first) or first.startswith(SLOT_MAGIC)):
+                # The very first commit was interrupted: the database is still empty.
+                return None
+            if first.startswith(b"SQLite format 3"):
+                raise DatabaseError(f"{self.path!r} is an SQLite database, not a TernDB database")
+            raise DatabaseError(
+                f"file is not a database: {self.path!r} has no valid TernDB root record "
+                "(it is another kind of file, or its header is damaged)")
+        self.seq, self.slot, body = best
+        return body
+
+    def read_page(self, pgno: int) -> bytes:
+        data = self._pread(PAGE_SIZE, pgno * PAGE_SIZE)
+        if len(data) < PAGE_SIZE:
+            return data + _ZERO[len(data):]
+        return data
+
+    def size_pages(self) -> int:
+        return os.fstat(self.fd).st_size // PAGE_SIZE
+
+    # ----------------------------------------------------------------- commit
+
+    def commit(self, pages: dict[int, bytes], root: bytes) -> None:
+        if self.readonly:
+            raise OperationalError(f"attempt to write a readonly database {self.path!r}")
+        if len(root) > SLOT_SIZE - SLOT_HEADER:
+            raise DatabaseError("root record too large for its slot")
+        try:
+            self._write_pages(pages)
+            if pages:
+                _sync(self.fd)
+            seq = self.seq + 1
+            slot = 1 - self.slot if self.seq else 0
+            header = _SLOT.pack(SLOT_MAGIC, seq, len(root), zlib.crc32(root, seq & 0xFFFFFFFF))
+            os.pwrite(self.fd, header + root, slot * SLOT_SIZE)
+            _sync(self.fd)
+        except OSError as e:
+            if e.errno == errno.ENOSPC:
+                raise OperationalError(f"database or disk is full: cannot write {self.path!r}") from e
+            raise OperationalError(f"disk I/O error writing {self.path!r}: {e.strerror}") from e
+        self.seq, self.slot = seq, slot
+
+    def _write_pages(self, pages: dict[int, bytes]) -> None:
+        # Coalesce runs of consecutive page numbers into one write each.
+        run_start = -1
+        run: list[bytes] = []
+        for pgno in sorted(pages):
+            if run and pgno == run_start + len(run):
+                run.append(pages[pgno])
+                continue
+            if run:
+                os.pwrite(self.fd, b"".join(run), run_start * PAGE_SIZE)
+            run_start, run = pgno, [pages[pgno]]
+        if run:
+            os.pwrite(self.fd, b"".join(run), run_start * PAGE_SIZE)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            try:
+                if fcntl is not None:
+                    try:
+                        fcntl.flock(self.fd, fcntl.LOCK_UN)
+                    except OSError:
+                        pass
+            finally:
+                os.close(self.fd)
+                self.fd = -1

@@ -1,0 +1,47 @@
+"""Sampled sqllogictest conformance: every corpus file, about SAMPLE queries each, on TernDB."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+try:
+    from .slt import REPO_ROOT, FileResult, find_test_files, run_file
+except ImportError:  # collected outside a package (e.g. --import-mode=importlib)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from slt import REPO_ROOT, FileResult, find_test_files, run_file  # type: ignore[no-redef]
+
+SLT_DIR = Path(os.environ.get("TERNDB_SLT_DIR") or Path(__file__).resolve().parents[3] / "shared" / "sqllogictest")
+SAMPLE = int(os.environ.get("TERNDB_SLT_SAMPLE", "40"))
+TEST_FILES = find_test_files([str(SLT_DIR)]) if SLT_DIR.is_dir() else []
+
+
+def _terndb_connect():
+    """Open a fresh in-memory TernDB connection."""
+    core = str(REPO_ROOT / "core")
+    if core not in sys.path:
+        sys.path.insert(0, core)
+    import terndb
+
+    return terndb.connect(":memory:")
+
+
+def _report(result: FileResult) -> str:
+    """Readable list of a file's failures."""
+    lines = [f"{result.path}: {result.passed} passed, {result.failed} failed, {result.skipped} skipped"]
+    for failure in result.failures:
+        lines.append(f"--- line {failure.line}\n{failure.sql}\nexpected:\n{failure.expected}\ngot:\n{failure.got}")
+    return "\n".join(lines)
+
+
+@pytest.mark.slt
+@pytest.mark.parametrize("path", TEST_FILES, ids=lambda p: str(p.relative_to(SLT_DIR)))
+def test_slt_sample(path: Path) -> None:
+    """A deterministic sample of the file's queries (and all its statements) passes on TernDB."""
+    result = run_file(path, _terndb_connect, sample=SAMPLE)
+    if result.failed:
+        print(_report(result))
+    assert result.failed == 0, _report(result)
