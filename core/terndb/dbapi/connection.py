@@ -430,7 +430,11 @@ class Connection:
             elif isinstance(st, A.AlterTable):
                 ddl.alter_table(txn, st, p.sql)
             elif isinstance(st, A.Reindex):
-                pass
+                cat = txn.catalog
+                if st.name is not None and st.name.lower() not in cat.tables \
+                        and st.name.lower() not in cat.indexes \
+                        and st.name.upper() not in ("BINARY", "NOCASE", "RTRIM"):
+                    raise E.ProgrammingError(f"unable to identify the object to be reindexed: {st.name}")
         except BaseException:
             txn.restore(mark)
             if own:

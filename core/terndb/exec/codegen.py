@@ -13,6 +13,7 @@ the source text, so user data can never become code.
 from __future__ import annotations
 
 import itertools
+import warnings
 from contextlib import contextmanager
 from typing import Any, Iterator, Optional, Union
 
@@ -94,7 +95,10 @@ class Module:
         lines: list[str] = []
         top.render(lines)
         source = "\n".join(lines) + "\n"
-        code = compile(source, filename, "exec")
+        with warnings.catch_warnings():
+            # Generated code may test a folded constant with "is None".
+            warnings.simplefilter("ignore", SyntaxWarning)
+            code = compile(source, filename, "exec")
         env = self.env
         exec(code, env)
         return env[top.name], source

@@ -456,8 +456,6 @@ class SelectCompiler(ExprCompiler):
                 pre_filters.append(code)
             else:
                 level_filters[lvl].append(code)
-        if pre_filters:
-            fn.emit(f"if not ({' and '.join(pre_filters)}): return")
 
         # ---- aggregate preparation
         agg: Optional[_AggState] = None
@@ -469,9 +467,18 @@ class SelectCompiler(ExprCompiler):
         sink = _Sink(self, fn, scope, core.distinct, order_terms, lim_var, off_var, metas)
         sink.prepare()
 
-        # ---- loops
+        # ---- loops (inside a guard when some conjuncts read no source at all)
+        guard = 0
+        if pre_filters:
+            if agg is None:
+                fn.emit(f"if not ({' and '.join(pre_filters)}): return")
+            else:
+                # An aggregate over no rows still produces its row.
+                fn.emit(f"if {' and '.join(pre_filters)}:")
+                fn.level += 1
+                guard = 1
         self.emit_hash_builds(plan, conjuncts, scope, fn, position)
-        opened = self.emit_loops(plan, scope, fn, level_filters, on_filters)
+        opened = self.emit_loops(plan, scope, fn, level_filters, on_filters) + guard
         if agg is None:
             sink.emit_row([self.value(e, scope) for e in exprs])
         else:
