@@ -33,8 +33,8 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
 from typing import Any, TypeAlias
 
-CORPUS_ROOT = Path("/work/shared/sqllogictest")
 REPO_ROOT = Path(__file__).resolve().parents[2]
+CORPUS_ROOT = Path(os.environ.get("TERNDB_SLT_DIR") or REPO_ROOT.parent / "shared" / "sqllogictest")
 DEFAULT_ENGINE_NAME = "sqlite"
 HEAD_VALUES = 12
 INT64_MIN = -(2**63)
@@ -420,13 +420,23 @@ def _close_quietly(obj: Any) -> None:
         pass
 
 
+def _execute_statement(cursor: Any, sql: str) -> None:
+    """Run a statement record like the reference harness's sqlite3_exec: several statements allowed."""
+    try:
+        cursor.execute(sql)
+    except Exception as exc:
+        if "one statement at a time" not in str(exc) or not hasattr(cursor, "executescript"):
+            raise
+        cursor.executescript(sql)
+
+
 def run_statement(conn: Any, record: Statement) -> Failure | None:
     """Execute a statement record; return a Failure or None when it passed."""
     expected = "error" if record.expect_error else "ok"
     cursor = None
     try:
         cursor = conn.cursor()
-        cursor.execute(record.sql)
+        _execute_statement(cursor, record.sql)
     except Exception as exc:
         if record.expect_error:
             return None

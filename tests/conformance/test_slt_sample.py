@@ -37,11 +37,30 @@ def _report(result: FileResult) -> str:
     return "\n".join(lines)
 
 
+# Records whose expected output SQLite itself does not produce (Python's sqlite3
+# fails them too): the file expects an empty result where SQLite reports an
+# integer overflow in sum().  TernDB follows SQLite here.
+CORPUS_DISAGREES_WITH_SQLITE = {("evidence/slt_lang_aggfunc.test", 480)}
+
+
+def test_corpus_exceptions_still_disagree() -> None:
+    """The listed records really are ones where SQLite raises: keep the list honest."""
+    import sqlite3
+    con = sqlite3.connect(":memory:")
+    con.execute("CREATE TABLE t1(x INTEGER)")
+    con.execute("INSERT INTO t1 VALUES(9223372036854775807)")
+    con.execute("INSERT INTO t1 VALUES(1)")
+    with pytest.raises(sqlite3.OperationalError):
+        con.execute("SELECT sum(x) FROM t1").fetchall()
+
+
 @pytest.mark.slt
 @pytest.mark.parametrize("path", TEST_FILES, ids=lambda p: str(p.relative_to(SLT_DIR)))
 def test_slt_sample(path: Path) -> None:
     """A deterministic sample of the file's queries (and all its statements) passes on TernDB."""
     result = run_file(path, _terndb_connect, sample=SAMPLE)
-    if result.failed:
+    rel = str(path.relative_to(SLT_DIR))
+    failures = [f for f in result.failures if (rel, f.line) not in CORPUS_DISAGREES_WITH_SQLITE]
+    if failures:
         print(_report(result))
-    assert result.failed == 0, _report(result)
+    assert not failures, _report(result)
