@@ -105,6 +105,7 @@ class Database:
         self.backend = backend
         self.store = Store(backend)
         self.cache = NodeCache(self.store)
+        self.readers = Trees(self.cache, -2)   # shared read-only tree access
         self.write_lock = threading.Lock()
         self.writer: Optional["Txn"] = None
         self.feed = ChangeFeed()
@@ -166,6 +167,7 @@ class Txn:
         self.changes: list[Change] = []
         self.record = db.feed.active
         self.touched: set[str] = set()
+        self.statements = 0
         self.done = False
 
     # ---------------------------------------------------- statement atomicity
@@ -179,8 +181,11 @@ class Txn:
     def restore(self, mark: tuple) -> None:
         catalog, roots, seqs, nfreed, nchanges, touched = mark
         self.catalog = catalog
-        self.roots = roots
-        self.seqs = seqs
+        # In place: writers and contexts hold these dicts.
+        self.roots.clear()
+        self.roots.update(roots)
+        self.seqs.clear()
+        self.seqs.update(seqs)
         del self.trees.freed[nfreed:]
         del self.changes[nchanges:]
         self.touched = touched

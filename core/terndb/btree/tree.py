@@ -50,16 +50,16 @@ Root = Union[int, Node]           # 0 is the empty tree
 
 
 class NodeCache:
-    """Decoded clean nodes by ref; inner nodes stay, leaves are bounded."""
+    """Decoded clean nodes by ref.  Inner nodes stay; leaves are evicted oldest first."""
 
     def __init__(self, store: Store, leaf_capacity: int = 4096):
         self.store = store
-        self.inner: dict[int, Inner] = {}
-        self.leaves: dict[int, Leaf] = {}
+        self.nodes: dict[int, Node] = {}        # every cached node, for one-lookup access
+        self.leaf_refs: dict[int, None] = {}    # cached leaves in insertion order
         self.leaf_capacity = leaf_capacity
 
     def load(self, ref: int) -> Node:
-        node = self.leaves.get(ref) or self.inner.get(ref)
+        node = self.nodes.get(ref)
         if node is not None:
             return node
         return self._load(ref)
@@ -86,23 +86,29 @@ class NodeCache:
         return node
 
     def put(self, node: Node) -> None:
+        ref = node.ref
         if node.is_leaf:
-            leaves = self.leaves
-            if len(leaves) >= self.leaf_capacity:
+            refs = self.leaf_refs
+            if len(refs) >= self.leaf_capacity:
                 # Drop the older half (dict order is insertion order).
-                for k in list(leaves)[: len(leaves) // 2]:
-                    del leaves[k]
-            leaves[node.ref] = node  # type: ignore[assignment]
-        else:
-            self.inner[node.ref] = node  # type: ignore[assignment]
+                nodes = self.nodes
+                for k in list(refs)[: len(refs) // 2]:
+                    del refs[k]
+                    nodes.pop(k, None)
+            refs[ref] = None
+        self.nodes[ref] = node
 
     def forget(self, ref: int) -> None:
-        self.leaves.pop(ref, None)
-        self.inner.pop(ref, None)
+        self.nodes.pop(ref, None)
+        self.leaf_refs.pop(ref, None)
 
     def clear(self) -> None:
-        self.inner.clear()
-        self.leaves.clear()
+        self.nodes.clear()
+        self.leaf_refs.clear()
+
+    @property
+    def inner(self) -> dict[int, Node]:
+        return {r: n for r, n in self.nodes.items() if not n.is_leaf}
 
 
 def encode_node(node: Node, index: bool) -> bytes:
@@ -124,24 +130,32 @@ class Trees:
         self.cache = cache
         self.epoch = epoch
         self.freed: list[int] = []
+        # id(root) -> (root, rightmost leaf, epoch): appends in key order skip the descent.
+        self._tail: dict[int, tuple[Node, Leaf, int]] = {}
 
     # ------------------------------------------------------------------ reads
 
     def node(self, r: Root) -> Node:
         if type(r) is int:
-            c = self.cache
-            n = c.leaves.get(r) or c.inner.get(r)  # type: ignore[call-overload]
-            return n if n is not None else c._load(r)  # type: ignore[arg-type]
+            n = self.cache.nodes.get(r)  # type: ignore[call-overload]
+            return n if n is not None else self.cache._load(r)  # type: ignore[arg-type]
         return r  # type: ignore[return-value]
 
     def get(self, root: Root, key: Any) -> Any:
         """The value stored under ``key`` in a table tree, or None."""
         if not root:
             return None
-        node = self.node(root)
-        load = self.node
+        nodes = self.cache.nodes
+        node = nodes.get(root) if type(root) is int else root  # type: ignore[call-overload]
+        if node is None:
+            node = self.cache._load(root)  # type: ignore[arg-type]
         while not node.is_leaf:
-            node = load(node.kids[bisect_right(node.keys, key)])  # type: ignore[union-attr]
+            kid = node.kids[bisect_right(node.keys, key)]  # type: ignore[union-attr]
+            if type(kid) is int:
+                n = nodes.get(kid)
+                node = n if n is not None else self.cache._load(kid)
+            else:
+                node = kid
         keys = node.keys
         i = bisect_left(keys, key)
         if i < len(keys) and keys[i] == key:
@@ -282,39 +296,69 @@ class Trees:
             return Leaf(node.keys[:], None if vals is None else vals[:], 0, self.epoch)
         return Inner(node.keys[:], node.kids[:], 0, self.epoch)  # type: ignore[union-attr]
 
-    def _descend_mut(self, root: Root, key: Any) -> tuple[Node, list[tuple[Inner, int]], Leaf]:
-        new_root = node = self._mut(self.node(root))
-        path: list[tuple[Inner, int]] = []
+    def _descend_mut(self, root: Root, key: Any, present: Optional[bool] = None
+                     ) -> tuple[Node, list[tuple[Inner, int]], Leaf, int]:
+        """Copy the path to ``key``'s leaf for writing; return (root, path, leaf, position).
+
+        ``present`` (True/False) is checked before anything is copied, so a
+        failed insert/delete leaves the tree and the free list untouched.
+        """
+        if self._tail:
+            self._tail.pop(id(root), None)
+        nodes = self.cache.nodes
+        node = root if type(root) is not int else (nodes.get(root) or self.cache._load(root))  # type: ignore[arg-type]
+        steps: list[int] = []
+        chain: list[Node] = [node]
         while not node.is_leaf:
             i = bisect_right(node.keys, key)  # type: ignore[union-attr]
-            child = self._mut(self.node(node.kids[i]))  # type: ignore[union-attr]
-            node.kids[i] = child  # type: ignore[union-attr]
-            path.append((node, i))  # type: ignore[arg-type]
-            node = child
-        return new_root, path, node  # type: ignore[return-value]
-
-    def insert(self, root: Root, key: Any, val: Any = None) -> Node:
-        """Add ``key`` (not present yet) and return the new root."""
-        if not root:
-            return Leaf([key], None if val is None and type(key) is list else [val], 0, self.epoch)
-        new_root, path, leaf = self._descend_mut(root, key)
-        keys = leaf.keys
+            steps.append(i)
+            kid = node.kids[i]  # type: ignore[union-attr]
+            if type(kid) is int:
+                kid = nodes.get(kid) or self.cache._load(kid)
+            node = kid
+            chain.append(node)
+        keys = node.keys
         j = bisect_left(keys, key)
-        if j < len(keys) and keys[j] == key:
-            raise KeyError(key)
+        if present is not None:
+            found = j < len(keys) and keys[j] == key
+            if found != present:
+                raise KeyError(key)
+        new_root = parent = self._mut(chain[0])
+        path: list[tuple[Inner, int]] = []
+        for depth, i in enumerate(steps):
+            child = self._mut(chain[depth + 1])
+            parent.kids[i] = child  # type: ignore[union-attr]
+            path.append((parent, i))  # type: ignore[arg-type]
+            parent = child
+        return new_root, path, parent, j  # type: ignore[return-value]
+
+    def insert(self, root: Root, key: Any, val: Any = None, index: bool = False) -> Node:
+        """Add ``key`` (KeyError if present) and return the new root."""
+        if not root:
+            return Leaf([key], None if index else [val], 0, self.epoch)
+        tail = self._tail.get(id(root))
+        if tail is not None and tail[0] is root and tail[2] == self.epoch:
+            leaf = tail[1]
+            keys = leaf.keys
+            if key > keys[-1] and len(keys) < LEAF_MAX:
+                keys.append(key)
+                if leaf.vals is not None:
+                    leaf.vals.append(val)
+                return root  # type: ignore[return-value]
+        new_root, path, leaf, j = self._descend_mut(root, key, False)
+        keys = leaf.keys
         keys.insert(j, key)
         if leaf.vals is not None:
             leaf.vals.insert(j, val)
         if len(keys) > LEAF_MAX:
             return self._split(new_root, path, leaf, j == len(keys) - 1)
+        if j == len(keys) - 1 and all(i == len(p.kids) - 1 for p, i in path):
+            self._tail[id(new_root)] = (new_root, leaf, self.epoch)
         return new_root
 
     def replace(self, root: Root, key: Any, val: Any) -> Node:
         """Replace the value of an existing key in a table tree."""
-        new_root, path, leaf = self._descend_mut(root, key)
-        j = bisect_left(leaf.keys, key)
-        if j >= len(leaf.keys) or leaf.keys[j] != key:
-            raise KeyError(key)
+        new_root, path, leaf, j = self._descend_mut(root, key, True)
         leaf.vals[j] = val  # type: ignore[index]
         return new_root
 
@@ -345,11 +389,8 @@ class Trees:
 
     def delete(self, root: Root, key: Any) -> Root:
         """Remove an existing key; return the new root (0 when the tree empties)."""
-        new_root, path, leaf = self._descend_mut(root, key)
+        new_root, path, leaf, j = self._descend_mut(root, key, True)
         keys = leaf.keys
-        j = bisect_left(keys, key)
-        if j >= len(keys) or keys[j] != key:
-            raise KeyError(key)
         del keys[j]
         if leaf.vals is not None:
             del leaf.vals[j]

@@ -71,7 +71,6 @@ class Connection:
         self._udfs: dict[str, tuple[Callable[..., Any], int, bool]] = {}
         self._aux: dict[tuple, Any] = {}
         self._rollback_requested = False
-        self._cursors: "weakref.WeakSet[Cursor]" = weakref.WeakSet()
 
     # ------------------------------------------------------------- properties
 
@@ -119,10 +118,9 @@ class Connection:
     # ------------------------------------------------------------------- API
 
     def cursor(self, factory: Optional[Callable[["Connection"], Cursor]] = None) -> Cursor:
-        self.db
-        cur = (factory or Cursor)(self)
-        self._cursors.add(cur)
-        return cur
+        if self._db is None or (self._check_thread and threading.get_ident() != self._thread):
+            self.db  # raises the right error
+        return (factory or Cursor)(self)
 
     def execute(self, sql: str, parameters: Any = ()) -> Cursor:
         return self.cursor().execute(sql, parameters)
@@ -165,8 +163,6 @@ class Connection:
             self._txn.rollback()
             self._txn = None
         self._end_transaction()
-        for cur in list(self._cursors):
-            cur._release()
         db = self._db
         self._db = None
         self._cache.clear()
@@ -222,12 +218,28 @@ class Connection:
 
     # ------------------------------------------------------------- compiling
 
+    def _data_stamp(self) -> Any:
+        txn = self._txn
+        if txn is not None:
+            return (id(txn), txn.statements >> 4)
+        if self._snap is not None:
+            return self._snap.txid
+        return self._db.committed.txid  # type: ignore[union-attr]
+
     def _prepare(self, sql: str) -> Prepared:
-        cat = self._catalog()
+        txn = self._txn
+        if txn is not None:
+            cat = txn.catalog
+        elif self._snap is not None:
+            cat = self._snap.catalog
+        else:
+            cat = self._db.committed.catalog  # type: ignore[union-attr]
         p = self._cache.get(sql)
         if p is not None and p.catalog is cat:
-            self._cache.move_to_end(sql)
-            return p
+            stamp = self._data_stamp()
+            if p.stats_stamp == stamp or not p.stats or not self._stats_changed(p):
+                p.stats_stamp = stamp
+                return p
         try:
             parsed = parse_one(sql)
         except E.Error:
@@ -244,18 +256,14 @@ class Connection:
                 self._cache.popitem(last=False)
         return p
 
-    def _compile(self, parsed: A.Parsed, cat: Catalog) -> Prepared:
+    def _estimate(self, tree: int) -> float:
+        """Rough row count of a table from the shape of its B-tree (no full scan)."""
+        root = self._current_roots().get(tree, 0)
+        if not root:
+            return 1.0
         trees = Trees(self.db.cache)
-        roots = self._current_roots()
-
-        def estimate(t: TableInfo) -> float:
-            root = roots.get(t.tree, 0)
-            if not root:
-                return 1.0
-            try:
-                node = trees.node(root)
-            except E.Error:
-                return 1000.0
+        try:
+            node = trees.node(root)
             if node.is_leaf:
                 return float(max(1, len(node.keys)))
             depth = 1
@@ -263,9 +271,25 @@ class Connection:
             while not n.is_leaf:
                 n = trees.node(n.kids[0])  # type: ignore[union-attr]
                 depth += 1
-            return float(len(node.kids) * 64 ** (depth - 2) * max(1, len(n.keys)))  # type: ignore[union-attr]
+        except E.Error:
+            return 1000.0
+        return float(len(node.kids) * 64 ** (depth - 2) * max(1, len(n.keys)))  # type: ignore[union-attr]
+
+    def _stats_changed(self, p: Prepared) -> bool:
+        return any(_size_class(self._estimate(tree)) != cls for tree, cls in p.stats.items())
+
+    def _compile(self, parsed: A.Parsed, cat: Catalog) -> Prepared:
+        used: dict[int, int] = {}
+
+        def estimate(t: TableInfo) -> float:
+            n = self._estimate(t.tree)
+            used[t.tree] = _size_class(n)
+            return n
         try:
-            return prepare(parsed, cat, self._udfs, estimate)
+            p = prepare(parsed, cat, self._udfs, estimate)
+            p.stats = used
+            p.stats_stamp = self._data_stamp()
+            return p
         except E.Error:
             raise
         except RecursionError as e:
@@ -297,6 +321,15 @@ class Connection:
         if got is None:
             got = [compile_const_expr(c.default, cat, table.sql) if c.default is not None else None
                    for c in table.columns]
+            self._aux_put(key, got)
+        return got
+
+    def _fast_inserter(self, cat: Catalog, table: TableInfo) -> Any:
+        key = ("inserter", id(cat), table.name.lower(), id(table))
+        got = self._aux.get(key)
+        if got is None:
+            from ..exec.rowcode import compile_inserter
+            got = compile_inserter(table, self._compiled_checks(cat, table))
             self._aux_put(key, got)
         return got
 
@@ -354,20 +387,20 @@ class Connection:
     def _execute(self, cur: Cursor, p: Prepared, params: tuple) -> Optional[Iterator[tuple]]:
         kind = p.kind
         if kind == READ:
-            state, pin = self._read_state()
-            trees = Trees(self.db.cache)
+            db = self._db
+            assert db is not None and p.run is not None
+            if self._txn is None and not self._explicit:
+                state = db.committed
+                db.store.pin(state.txid)
+                cur._pin = (db.store, state.txid)
+                return p.run(ExecContext(self, state.catalog, db.readers, state.roots, None), params)
+            state, _ = self._read_state()
             roots = state.roots
             if self._txn is not None:
                 # The cursor must not see (or be broken by) later writes of this transaction.
                 self._txn.new_epoch()
                 roots = dict(roots)
-                trees = self._txn.trees if False else Trees(self.db.cache, -2)
-            ctx = ExecContext(self, state.catalog, trees, roots, None)
-            if pin:
-                self.db.store.pin(state.txid)
-                cur._pin = (self.db.store, state.txid)
-            assert p.run is not None
-            return p.run(ctx, params)
+            return p.run(ExecContext(self, state.catalog, db.readers, roots, None), params)
         if kind == WRITE:
             return self._execute_write(p, params)
         if kind == DDL:
@@ -385,6 +418,7 @@ class Connection:
 
     def _execute_write(self, p: Prepared, params: tuple) -> Iterator[tuple]:
         txn = self._begin_implicit()
+        txn.statements += 1
         mark = txn.mark() if p.needs_mark else None
         ctx = ExecContext(self, txn.catalog, txn.trees, txn.roots, txn)
         before = self._total_changes
@@ -404,12 +438,30 @@ class Connection:
                 raise E.OperationalError("statement too complex (recursion too deep)") from e
             raise
         self._changes = ctx.changes
-        if isinstance(p.statement, A.Insert):
-            w = next(iter(ctx.writers.values()), None)
-            if w is not None and w.count:
-                self._lastrowid = _last_rowid(ctx)
+        if p.is_insert:
+            for w in ctx.writers.values():
+                if w.last_rowid is not None:
+                    self._lastrowid = w.last_rowid
+                break
         self._autocommit_after()
         return out
+
+    def _execute_many(self, p: Prepared, seq: Iterable[Any], bind: Callable[[Any], tuple]) -> int:
+        """executemany() of a compiled single-row INSERT: the loop runs in generated code."""
+        txn = self._begin_implicit()
+        txn.statements += 1
+        ctx = ExecContext(self, txn.catalog, txn.trees, txn.roots, txn)
+        try:
+            assert p.run_many is not None
+            n = p.run_many(ctx, seq, bind)
+        finally:
+            for w in ctx.writers.values():
+                if w.last_rowid is not None:
+                    self._lastrowid = w.last_rowid
+                break
+            self._changes = ctx.changes
+        self._autocommit_after()
+        return n
 
     def _execute_ddl(self, p: Prepared) -> None:
         st = p.statement
@@ -524,11 +576,13 @@ class Connection:
         raise E.NotSupportedError(f"statement not supported: {type(st).__name__}")
 
 
-def _last_rowid(ctx: ExecContext) -> Optional[int]:
-    conn = ctx.conn
-    for w in ctx.writers.values():
-        return w.last_rowid if hasattr(w, "last_rowid") else conn._lastrowid
-    return None
+def _size_class(n: float) -> int:
+    """Table size buckets (factor 8); a plan is redone when a table changes bucket."""
+    c = 0
+    while n >= 8 and c < 12:
+        n /= 8
+        c += 1
+    return c
 
 
 def _expr_text(sql: str, e: A.Expr) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from threading import get_ident
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
 
 from .. import errors as E
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from .connection import Connection
 
 _DONE = object()
+_PLAIN = frozenset((type(None), int, float, str, bytes))
 
 
 class Cursor:
@@ -95,29 +97,46 @@ class Cursor:
     # --------------------------------------------------------------- execution
 
     def execute(self, sql: str, parameters: Any = ()) -> "Cursor":
-        conn = self._check()
-        if not isinstance(sql, str):
-            raise E.ProgrammingError(f"SQL must be a str, not {type(sql).__name__}")
-        self._release()
+        if self._closed:
+            raise E.ProgrammingError("Cannot operate on a closed cursor.")
+        conn = self.connection
+        if conn._db is None:
+            raise E.ProgrammingError("Cannot operate on a closed database.")
+        if conn._check_thread and get_ident() != conn._thread:
+            conn.db  # raises the thread error
+        if self._rows is not None or self._pin is not None:
+            self._release()
         self.row_factory = conn.row_factory
         try:
             p = conn._prepare(sql)
-            params = self._bind(p, parameters)
+            if type(parameters) is tuple and len(parameters) == p.param_count and p.simple_params:
+                params = parameters
+                for v in params:
+                    if type(v) not in _PLAIN:
+                        params = self._bind(p, parameters)
+                        break
+            else:
+                params = self._bind(p, parameters)
             self._names = None
             rows = conn._execute(self, p, params)
-            self._set_description(self._names if self._names is not None else p.names)
+            if self._names is not None:
+                self._set_description(self._names)
+            else:
+                self.description = p.description
             if p.kind == WRITE:
                 self.rowcount = conn._changes
-                if isinstance(p.statement, A.Insert):
+                if p.is_insert:
                     self.lastrowid = conn._lastrowid
             else:
                 self.rowcount = -1
-            self._rows = rows
             if rows is not None:
                 # Step once now, as sqlite3 does, so errors surface from execute().
-                self._first = next(rows, _DONE)
-                if self._first is _DONE:
+                self._rows = rows
+                first = next(rows, _DONE)
+                if first is _DONE:
                     self._release()
+                else:
+                    self._first = first
         except E.Error:
             self._release()
             raise
@@ -137,6 +156,18 @@ class Cursor:
         if p.kind != WRITE:
             raise E.ProgrammingError("executemany() can only execute DML statements.")
         total = 0
+        if p.run_many is not None:
+            try:
+                total = conn._execute_many(p, seq_of_parameters, lambda params: self._bind(p, params))
+            except E.Error:
+                raise
+            except Exception as e:
+                raise E.InternalError(f"internal error while executing {sql[:200]!r}: "
+                                      f"{type(e).__name__}: {e}") from e
+            self.rowcount = total
+            self.description = None
+            self.lastrowid = conn._lastrowid
+            return self
         try:
             for params in seq_of_parameters:
                 bound = self._bind(p, params)
@@ -197,7 +228,8 @@ class Cursor:
         return row
 
     def fetchone(self) -> Any:
-        self._check()
+        if self._closed:
+            self._check()
         row = self._next_raw()
         if row is _DONE:
             return None

@@ -91,9 +91,12 @@ class Module:
             self._consts[key] = name
         return name
 
-    def compile(self, top: Func, filename: str = "<terndb>") -> tuple[Any, str]:
+    def compile(self, top: Func, filename: str = "<terndb>", *also: Func) -> tuple[Any, str]:
+        """Compile ``top`` (and any further top-level functions); return top and the source."""
         lines: list[str] = []
         top.render(lines)
+        for f in also:
+            f.render(lines)
         source = "\n".join(lines) + "\n"
         with warnings.catch_warnings():
             # Generated code may test a folded constant with "is None".

@@ -129,6 +129,7 @@ class ExprCompiler:
         self._src_ids = itertools.count()
         self._memo_ids = itertools.count()
         self.deterministic = True
+        self.uses_memo = False
 
     def new_source_id(self) -> int:
         return next(self._src_ids)
@@ -639,6 +640,7 @@ class ExprCompiler:
         if q.correlated or not self.deterministic_query(q):
             return code
         n = next(self._memo_ids)
+        self.uses_memo = True
         return f"(_memo[{n}] if {n} in _memo else _memo.setdefault({n}, {code}))"
 
     def deterministic_query(self, q: Any) -> bool:

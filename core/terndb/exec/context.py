@@ -113,6 +113,13 @@ class ExecContext:
         w.count += n
         self.conn._total_changes += n
 
+    def fast_inserter(self, w: TableWriter) -> Optional[Callable[[list], int]]:
+        from .rowcode import eligible
+        if not eligible(w.table, bool(w.triggers)):
+            return None
+        make = self.conn._fast_inserter(self.catalog, w.table)
+        return make(w)
+
     def compiled_checks(self, table: TableInfo) -> list[tuple[Callable[[list, int], Any], str]]:
         return self.conn._compiled_checks(self.catalog, table)
 

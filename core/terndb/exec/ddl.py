@@ -103,7 +103,7 @@ def create_index(txn: Txn, st: A.CreateIndex, sql: str) -> None:
                     cols = ", ".join(f"{table.name}.{table.columns[c].name}" for c in ix.columns)
                     raise IntegrityError(f"UNIQUE constraint failed: {cols}")
                 seen[prefix] = rowid
-        root = trees.insert(root, key)
+        root = trees.insert(root, key, None, True)
     cat.add_index(ix)
     cat.version += 1
     txn.catalog = cat

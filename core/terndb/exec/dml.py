@@ -59,6 +59,14 @@ class TableWriter:
         self.record = self.txn.record
         self.changes = self.txn.changes
         self.count = 0
+        self.last_rowid: Optional[int] = None
+        self.put: Callable[[list], Optional[int]] = ctx.fast_inserter(self) or self._put_generic
+
+    def _put_generic(self, row: list) -> Optional[int]:
+        return self.insert(row, "ABORT", None, False)
+
+    def random_rowid(self) -> int:
+        return make_new_rowid(self.trees, self.txn.roots.get(self.tree, 0), MAX_INT)
 
     # ---------------------------------------------------------------- helpers
 
@@ -121,7 +129,7 @@ class TableWriter:
         roots = self.txn.roots
         trees = self.trees
         for ix, key in entries:
-            roots[ix.tree] = trees.insert(roots.get(ix.tree, 0), key)
+            roots[ix.tree] = trees.insert(roots.get(ix.tree, 0), key, None, True)
 
     def _delete_indexes(self, row: list, rowid: int) -> None:
         roots = self.txn.roots
@@ -138,7 +146,8 @@ class TableWriter:
 
     # ------------------------------------------------------------------ insert
 
-    def insert(self, row: list, conflict: str = "ABORT", upsert: Any = None) -> Optional[int]:
+    def insert(self, row: list, conflict: str = "ABORT", upsert: Any = None,
+               count: bool = True) -> Optional[int]:
         """Insert one full row (column order, before affinity); return its rowid or None if skipped."""
         t = self.table
         affs = self.affs
@@ -177,7 +186,7 @@ class TableWriter:
         # Rowid conflict.
         existing = self.trees.get(root, rowid)
         if existing is not None:
-            action = conflict if conflict != "ABORT" or ipk is None else t.ipk_conflict if conflict == "ABORT" else conflict
+            action = conflict if conflict != "ABORT" else (t.ipk_conflict if ipk is not None else "ABORT")
             if upsert is not None and upsert.matches_rowid():
                 return upsert.apply(self, rowid, existing, row)
             if action == "IGNORE":
@@ -212,8 +221,10 @@ class TableWriter:
         if self.record:
             full = tuple(row)
             self.changes.append(Change(t.name, "insert", rowid, self.names, full, None))
-        self.count += 1
-        self.ctx.row_changed()
+        self.last_rowid = rowid
+        if count:
+            self.count += 1
+            self.ctx.row_changed()
         if trig and trig.get(("INSERT", "AFTER")):
             self.ctx.fire(trig[("INSERT", "AFTER")], None, self._full(row, rowid), None, rowid, self.table)
         return rowid
@@ -319,7 +330,7 @@ class TableWriter:
         for (ix, okey), (_, nkey) in zip(old_entries, new_entries):
             if okey != nkey:
                 roots[ix.tree] = trees.delete(roots.get(ix.tree, 0), okey)
-                roots[ix.tree] = trees.insert(roots.get(ix.tree, 0), nkey)
+                roots[ix.tree] = trees.insert(roots.get(ix.tree, 0), nkey, None, True)
         if t.autoincrement and new_rowid > self.txn.seqs.get(self.tree, 0):
             self.txn.seqs[self.tree] = new_rowid
         self.txn.touched.add(t.name)

@@ -415,6 +415,7 @@ def raise_constraint(msg: str) -> None:
 
 
 BASE_ENV: dict[str, Any] = {
+    "_PLAIN": frozenset((type(None), int, float, str, bytes)),
     "_scan": scan,
     "_scan_rev": scan_reverse,
     "_rowid_eq": rowid_eq,

@@ -101,8 +101,9 @@ class SelectCompiler(ExprCompiler):
     # --------------------------------------------------------------- queries
 
     def query(self, sel: A.Select, outer: Optional[Scope], limit_one: bool = False,
-              name_hint: str = "_q") -> Query:
-        """Compile ``sel`` into a generator function nested in the current function."""
+              name_hint: str = "_q", into: Optional[Func] = None) -> Query:
+        """Compile ``sel`` into a generator function nested in the current function
+        (or into ``into`` itself, which then becomes the generator)."""
         pushed = False
         if sel.with_ is not None:
             defs = {}
@@ -112,7 +113,7 @@ class SelectCompiler(ExprCompiler):
             self.ctes.append(defs)
             pushed = True
         host = self.fn
-        fn = host.nested(self.mod.fresh(name_hint))
+        fn = into if into is not None else host.nested(self.mod.fresh(name_hint))
         self.fn = fn
         self._depth += 1
         saved_det = self.deterministic
@@ -547,7 +548,7 @@ class SelectCompiler(ExprCompiler):
                 continue
             s = acc.source
             h = f"_h{s.n}"
-            acc.hash_var = h  # type: ignore[attr-defined]
+            acc.hash_var = h
             fn.emit(f"{h} = {{}}")
             fn.emit(f"for {s.k}, {s.r} in {self.full_iter(s)}:")
             with fn.indent():
@@ -557,8 +558,7 @@ class SelectCompiler(ExprCompiler):
                     fn.emit(f"if not ({' and '.join(self.cond(c.expr, scope) for c in own)}): continue")
                 keys = []
                 for t in acc.eq:
-                    col_expr = A.Column(s.columns[t.column], s.alias) if t.column >= 0 else A.Column("rowid", s.alias)
-                    build, _ = self.hash_key_codes(col_expr, t.value, scope)
+                    build, _ = self.hash_key_codes(self.term_expr(t, s), t.value, scope)
                     keys.append(build)
                 if len(keys) == 1:
                     fn.emit(f"_hk = {keys[0]}")
@@ -571,6 +571,11 @@ class SelectCompiler(ExprCompiler):
                 fn.emit(f"    {h}[_hk] = [({s.k}, {s.r})]")
                 fn.emit("else:")
                 fn.emit(f"    _hl.append(({s.k}, {s.r}))")
+
+    def term_expr(self, t: Any, s: Source) -> A.Expr:
+        if t.col_expr is not None:
+            return t.col_expr
+        return A.Column(s.columns[t.column], s.alias) if t.column >= 0 else A.Column("rowid", s.alias)
 
     def hash_key_codes(self, col_expr: A.Expr, other: A.Expr, scope: Scope) -> tuple[str, str]:
         """Build-side and probe-side key code for ``col = other`` with SQLite equality."""
@@ -608,8 +613,7 @@ class SelectCompiler(ExprCompiler):
         if kind == "hash":
             keys = []
             for t in acc.eq:
-                col_expr = A.Column(s.columns[t.column], s.alias) if t.column >= 0 else A.Column("rowid", s.alias)
-                _, probe = self.hash_key_codes(col_expr, t.value, scope)
+                _, probe = self.hash_key_codes(self.term_expr(t, s), t.value, scope)
                 keys.append(probe)
             key = keys[0] if len(keys) == 1 else f"({', '.join(keys)},)"
             return f"{acc.hash_var}.get({key}, ())"  # type: ignore[attr-defined]

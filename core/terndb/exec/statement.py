@@ -35,6 +35,7 @@ class Prepared:
     param_names: list[Optional[str]]
     names: list[str] = field(default_factory=list)
     run: Optional[Callable[..., Any]] = None   # run(ctx, params) -> iterator of rows
+    run_many: Optional[Callable[..., Any]] = None   # run_many(ctx, seq, bind) -> rows changed
     source: str = ""
     plan: list[tuple[int, str]] = field(default_factory=list)
     catalog_version: int = 0
@@ -43,6 +44,11 @@ class Prepared:
     table: Optional[str] = None                # target table of DML
     needs_mark: bool = True
     deterministic: bool = True
+    stats: dict = field(default_factory=dict)   # table tree -> size class the plan assumed
+    description: Optional[tuple] = None
+    simple_params: bool = True                   # only positional '?' placeholders
+    is_insert: bool = False
+    stats_stamp: Any = None                      # data version when stats were last checked
 
 
 class StatementCompiler(SelectCompiler):
@@ -54,19 +60,26 @@ class StatementCompiler(SelectCompiler):
         if estimates is not None:
             self.estimates = estimates
         self.top = Func("_stmt", "_ctx, _p")
-        self.top.setup("_memo = {}")
         self.fn = self.top
+        self.many: Optional[Func] = None
+        self.run_many: Optional[Callable[..., Any]] = None
+        self.param_count = 0
 
     def finish(self) -> tuple[Callable[..., Any], str]:
-        fn, source = self.mod.compile(self.top)
+        if self.uses_memo:
+            self.top.pre.insert(0, "_memo = {}")
+        if self.many is not None:
+            fn, source = self.mod.compile(self.top, "<terndb>", self.many)
+            self.run_many = self.mod.env["_many"]
+        else:
+            fn, source = self.mod.compile(self.top)
         return fn, source
 
     # ----------------------------------------------------------------- SELECT
 
     def compile_select(self, sel: A.Select, outer: Optional[Scope] = None) -> Query:
-        q = self.query(sel, outer)
-        self.top.emit(f"return {q.fn}()")
-        return q
+        """The statement function itself becomes the query's generator."""
+        return self.query(sel, outer, into=self.top)
 
     # ---------------------------------------------------------------- helpers
 
@@ -182,6 +195,15 @@ class StatementCompiler(SelectCompiler):
             slots[p] = f"_v[{j}]"
         upsert = self.compile_upserts(st, t, outer) if st.upserts else "None"
         tname = self.mod.const(t, "_tbl")
+        single = (st.source is not None and isinstance(st.source.body, A.Values)
+                  and len(st.source.body.rows) == 1 and not st.source.order_by
+                  and st.source.limit is None and st.source.with_ is None and not st.returning
+                  and not st.upserts and st.conflict in ("ABORT", "FAIL") and outer is None)
+        if single:
+            self.compile_single_insert(t, tname, slots, rows_code)
+            if st.with_ is not None:
+                self.ctes.pop()
+            return [], False
         top.emit(f"_w = _ctx.writer({tname})")
         ret_code, ret_names = None, []
         if st.returning:
@@ -208,6 +230,39 @@ class StatementCompiler(SelectCompiler):
                   and len(st.source.body.rows) == 1 and not st.upserts and st.conflict in ("ABORT", "FAIL", "IGNORE")
                   and not self.catalog.triggers)
         return ret_names, not simple
+
+    def compile_single_insert(self, t: TableInfo, tname: str, slots: list[str], rows_code: str) -> None:
+        """INSERT ... VALUES (one row): a direct call, plus a loop for executemany()."""
+        top = self.top
+        # rows_code is "((v0, v1, ...),)"; bind the one row's values as _v.
+        top.emit(f"_v = {rows_code}[0]")
+        top.emit(f"_w = _ctx.writer({tname})")
+        top.emit(f"_w.put([{', '.join(slots)}])")
+        top.emit("_w.count += 1")
+        top.emit("_ctx.conn._total_changes += 1")
+        top.emit("_ctx.finish_writer(_w)")
+        top.emit("return iter(())")
+        many = Func("_many", "_ctx, _seq, _bind")
+        self.many = many
+        n = self.param_count
+        many.emit(f"_w = _ctx.writer({tname})")
+        many.emit("_put = _w.put")
+        many.emit("_n = 0")
+        many.emit("try:")
+        with many.indent():
+            many.emit("for _p in _seq:")
+            with many.indent():
+                checks = " and ".join(f"type(_p[{i}]) in _PLAIN" for i in range(n)) or "True"
+                many.emit(f"if type(_p) is not tuple or len(_p) != {n} or not ({checks}):")
+                many.emit("    _p = _bind(_p)")
+                many.emit(f"_v = {rows_code}[0]")
+                many.emit(f"_put([{', '.join(slots)}])")
+                many.emit("_n += 1")
+        many.emit("finally:")
+        many.emit("    _w.count += _n")
+        many.emit("    _ctx.conn._total_changes += _n")
+        many.emit("    _ctx.finish_writer(_w)")
+        many.emit("return _n")
 
     def default_code(self, t: TableInfo, i: int) -> str:
         c = t.columns[i]
@@ -431,6 +486,7 @@ def prepare(parsed: A.Parsed, catalog: Catalog, udfs: Optional[dict[str, Any]] =
         p.returns_rows = True
     elif isinstance(st, A.Insert):
         comp = StatementCompiler(catalog, parsed.sql, udfs, estimates)
+        comp.param_count = parsed.param_count
         p.names, p.needs_mark = comp.compile_insert(st)
         p.kind = WRITE
         p.returns_rows = bool(p.names)
@@ -459,7 +515,11 @@ def prepare(parsed: A.Parsed, catalog: Catalog, udfs: Optional[dict[str, Any]] =
         return p
     fn, source = comp.finish()
     p.run = fn
+    p.run_many = comp.run_many
     p.source = source
+    p.description = tuple((n, None, None, None, None, None, None) for n in p.names) or None
+    p.simple_params = all(n is None for n in p.param_names)
+    p.is_insert = isinstance(st, A.Insert)
     p.plan = comp.plan_lines
     p.deterministic = comp.deterministic
     return p

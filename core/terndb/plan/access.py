@@ -45,6 +45,7 @@ class Term:
     value: Any                    # expression, or list of expressions for IN
     conjunct: Conjunct
     deps: frozenset[int] = frozenset()
+    col_expr: Optional[A.Expr] = None   # the source-side expression (hash joins)
 
 
 @dataclass(eq=False)
@@ -58,6 +59,7 @@ class Access:
     hi: Optional[Term] = None
     cost: float = 0.0
     reverse: bool = False
+    hash_var: str = ""
 
     def describe(self) -> str:
         s = self.source
@@ -68,7 +70,7 @@ class Access:
         if self.kind == "rows":
             return f"SCAN {name}{alias} (materialized rows)"
         if self.kind == "hash":
-            cols = " AND ".join(f"{_colname(s, t.column)}=?" for t in self.eq)
+            cols = " AND ".join(f"{_colname(s, t.column) if t.column >= -1 else 'expr'}=?" for t in self.eq)
             return f"SEARCH {name}{alias} USING AUTOMATIC HASH INDEX ({cols})"
         if self.kind.startswith("rowid"):
             if self.kind == "rowid_eq":
@@ -171,7 +173,7 @@ def collect_terms(src: Source, conjuncts: list[Conjunct], avail: frozenset[int],
                     continue
                 if not _compatible(src, col, col_side, other, scope, comp):
                     continue
-                terms.append(Term(col, op, other, c, d))
+                terms.append(Term(col, op, other, c, d, col_side))
                 break
         elif isinstance(e, A.Between) and not e.negated:
             col = _column_of(e.expr, scope, src)
@@ -219,6 +221,34 @@ def _compatible(src: Source, col: int, col_expr: A.Expr, other: A.Expr, scope: S
     return mo.affinity is None
 
 
+def hash_terms(src: Source, conjuncts: list[Conjunct], avail: frozenset[int], scope: Scope,
+               comp: Any) -> list[Term]:
+    """Equalities ``expr(src) = expr(bound sources)``: keys for a hash join."""
+    out = []
+    for c in conjuncts:
+        e = c.expr
+        if not (isinstance(e, A.Binary) and e.op == "="):
+            continue
+        if src.n not in c.deps or not (c.deps - {src.n}) <= avail:
+            continue
+        if c.on_source is not None and c.on_source != src.n:
+            continue
+        for mine, other in ((e.left, e.right), (e.right, e.left)):
+            dm = expr_deps(mine, scope, comp)
+            do = expr_deps(other, scope, comp)
+            if dm == frozenset({src.n}) and do <= avail and do and not _has_subquery(mine) \
+                    and not _has_subquery(other):
+                col = _column_of(mine, scope, src)
+                out.append(Term(col if col is not None else -2, "=", other, c, do, mine))
+                break
+    return out
+
+
+def _has_subquery(e: A.Expr) -> bool:
+    from ..exec.compiler import walk
+    return any(isinstance(n, (A.Subquery, A.Exists, A.InSelect)) for n in walk(e))
+
+
 def estimate_rows(comp: Any, src: Source) -> float:
     if src.table is None:
         return 100.0
@@ -228,9 +258,6 @@ def estimate_rows(comp: Any, src: Source) -> float:
 def best_access(src: Source, terms: list[Term], outer_bound: bool, rows: float) -> Access:
     """The cheapest way to read ``src`` given usable terms."""
     if src.table is None:
-        eq = [t for t in terms if t.op == "=" and t.deps]
-        if eq and outer_bound and rows > 4:
-            return Access("hash", src, eq=_dedupe_cols(eq), cost=2.0)
         return Access("rows", src, cost=rows)
     best = Access("scan", src, cost=rows)
     by_col: dict[int, list[Term]] = {}
@@ -278,10 +305,6 @@ def best_access(src: Source, terms: list[Term], outer_bound: bool, rows: float) 
             cost *= 1.5  # an index probe costs a rowid lookup on top
         if cost < best.cost:
             best = Access("index", src, index=ix, eq=eq, in_term=in_term, lo=lo, hi=hi, cost=cost)
-    if best.kind == "scan" and outer_bound and rows > 4:
-        eq_all = [t for t in terms if t.op == "=" and t.deps]
-        if eq_all:
-            return Access("hash", src, eq=_dedupe_cols(eq_all), cost=2.0)
     return best
 
 
@@ -305,35 +328,133 @@ def _bounds(terms: list[Term]) -> tuple[Optional[Term], Optional[Term]]:
     return lo, hi
 
 
+# Cost units: one row visited in a scan = 1; one B-tree descent ~ 8.
+_DESCENT = 8.0
+
+
+def _step(src: Source, conjuncts: list[Conjunct], avail: frozenset[int], card: float,
+          scope: Scope, comp: Any, rows: float) -> tuple[float, float, Access]:
+    """(cost, output cardinality, access) of joining ``src`` after ``avail`` sources."""
+    terms = collect_terms(src, conjuncts, avail, scope, comp)
+    acc = best_access(src, terms, bool(avail), rows)
+    k = acc.kind
+    if k in ("scan", "rows"):
+        probe, out = rows, rows
+    elif k == "rowid_eq":
+        probe, out = _DESCENT, 1.0
+    elif k == "rowid_in":
+        m = float(len(acc.in_term.value)) if acc.in_term else 1.0
+        probe, out = _DESCENT * m, m
+    elif k == "rowid_range":
+        out = rows / (8 if acc.lo and acc.hi else 3)
+        probe = _DESCENT + out
+    else:
+        out = max(1.0, acc.cost / 1.5 - 1)
+        probe = _DESCENT * 1.5 + out * _DESCENT
+        if acc.index is not None and acc.index.unique and len(acc.eq) == len(acc.index.columns):
+            probe, out = _DESCENT * 1.5, 1.0
+    # Filters that become testable here thin the output.
+    local = sum(1 for c in conjuncts if src.n in c.deps and (c.deps - {src.n}) <= avail)
+    out = out * (0.5 ** min(local, 3)) if local else out
+    cost = card * probe
+    if avail and k not in ("rowid_eq",) and card > 1:
+        hterms = hash_terms(src, conjuncts, avail, scope, comp)
+        if hterms:
+            hcost = rows * 1.5 + card * 0.5
+            if hcost < cost:
+                hout = card * max(1.0, rows / 10.0) * (0.5 ** min(max(local - 1, 0), 3))
+                return hcost, hout, Access("hash", src, eq=_dedupe_exprs(hterms), cost=hcost)
+    elif avail and k == "rowid_eq" and card > 4 * rows:
+        # Probing a small table by rowid from a big outer loop: a dict beats descents.
+        hterms = hash_terms(src, conjuncts, avail, scope, comp)
+        if hterms:
+            hcost = rows * 1.5 + card * 0.5
+            if hcost < cost:
+                return hcost, card, Access("hash", src, eq=_dedupe_exprs(hterms), cost=hcost)
+    return cost, max(card * out, 1e-3), acc
+
+
+def _dedupe_exprs(terms: list[Term]) -> list[Term]:
+    seen: list[Any] = []
+    out = []
+    for t in terms:
+        if t.col_expr in seen:
+            continue
+        seen.append(t.col_expr)
+        out.append(t)
+    return out
+
+
 def order_sources(sources: list[Source], barriers: set[int], conjuncts: list[Conjunct],
                   scope: Scope, comp: Any, outer_avail: frozenset[int]) -> list[Access]:
-    """Join order and access path per source (greedy, cheapest next).
+    """Join order and access path per source, minimizing the estimated cost.
 
     Sources in ``barriers`` (right sides of LEFT JOINs) keep their position
-    relative to everything before them.
+    relative to everything before and after them; the inner-join runs between
+    barriers are ordered exhaustively (dynamic programming over subsets) when
+    short, greedily otherwise.
     """
-    plan: list[Access] = []
-    placed: set[int] = set()
-    pending = list(sources)
     rows_of = {s.n: estimate_rows(comp, s) for s in sources}
-    while pending:
-        # Candidates: up to and including the first barrier still pending.
-        cands = []
-        for s in pending:
-            if s.n in barriers and cands:
-                break
-            cands.append(s)
-            if s.n in barriers:
-                break
-        avail = frozenset(placed) | outer_avail
-        best: Optional[Access] = None
-        for s in cands:
-            terms = collect_terms(s, conjuncts, avail, scope, comp)
-            acc = best_access(s, terms, bool(placed), rows_of[s.n])
-            if best is None or acc.cost < best.cost:
-                best = acc
-        assert best is not None
-        plan.append(best)
-        placed.add(best.source.n)
-        pending.remove(best.source)
+    plan: list[Access] = []
+    placed: frozenset[int] = frozenset()
+    card = 1.0
+    segment: list[Source] = []
+
+    def flush(seg: list[Source]) -> None:
+        nonlocal placed, card
+        if not seg:
+            return
+        order = _best_order(seg, conjuncts, placed | outer_avail, card, scope, comp, rows_of)
+        for s in order:
+            cost, out, acc = _step(s, conjuncts, placed | outer_avail, card, scope, comp, rows_of[s.n])
+            plan.append(acc)
+            placed = placed | {s.n}
+            card = out
+    for s in sources:
+        if s.n in barriers:
+            flush(segment)
+            segment = []
+            flush([s])
+        else:
+            segment.append(s)
+    flush(segment)
     return plan
+
+
+def _best_order(seg: list[Source], conjuncts: list[Conjunct], avail: frozenset[int], card: float,
+                scope: Scope, comp: Any, rows_of: dict[int, float]) -> list[Source]:
+    if len(seg) == 1:
+        return seg
+    if len(seg) <= 6:
+        # best[mask] = (cost, card, order)
+        best: dict[int, tuple[float, float, list[Source]]] = {0: (0.0, card, [])}
+        n = len(seg)
+        for mask in range(1 << n):
+            if mask not in best:
+                continue
+            cost0, card0, order0 = best[mask]
+            done = avail | {seg[i].n for i in range(n) if mask >> i & 1}
+            for i in range(n):
+                if mask >> i & 1:
+                    continue
+                s = seg[i]
+                c, out, _ = _step(s, conjuncts, done, card0, scope, comp, rows_of[s.n])
+                m2 = mask | (1 << i)
+                total = cost0 + c
+                prev = best.get(m2)
+                if prev is None or total < prev[0] - 1e-9:
+                    best[m2] = (total, out, order0 + [s])
+        return best[(1 << n) - 1][2]
+    order: list[Source] = []
+    pending = list(seg)
+    done = avail
+    while pending:
+        scored = []
+        for s in pending:
+            c, out, _ = _step(s, conjuncts, done, card, scope, comp, rows_of[s.n])
+            scored.append((c, out, s))
+        c, card, s = min(scored, key=lambda x: (x[0], x[1]))
+        order.append(s)
+        pending.remove(s)
+        done = done | {s.n}
+    return order

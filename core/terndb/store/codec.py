@@ -26,10 +26,13 @@ def _unencodable(v: Any) -> Any:
 
 
 def _hook(d: dict) -> Any:
-    b = d.get("$b")
-    if b is None or len(d) != 1:
-        raise ValueError("unexpected object in node")
-    return base64.b64decode(b)
+    # SQL values are never objects, so {"$b": "..."} inside a node is a BLOB;
+    # records (schema, roots) are objects and pass through unchanged.
+    if len(d) == 1:
+        b = d.get("$b")
+        if type(b) is str:
+            return base64.b64decode(b)
+    return d
 
 
 _decoder = json.JSONDecoder(object_hook=_hook)

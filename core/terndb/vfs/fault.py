@@ -1,0 +1,429 @@
+"""Fault injection for crash-safety tests: a simulated disk and a FileBackend on it.
+
+:class:`FaultyFile` models what a real disk (plus the OS page cache) promises:
+
+* ``pwrite`` lands in the page cache at once -- later reads see it -- but is
+  only *pending*: a power cut may lose it, apply it, or tear it;
+* ``sync`` (fsync/fdatasync) makes every pending write *durable*;
+* :meth:`FaultyFile.crash_image` builds one possible post-power-cut image:
+  the durable bytes plus an arbitrary subset of the pending writes, each
+  applied whole, dropped, or torn at sector granularity (a prefix of its
+  sectors, or any subset of them -- disks do not promise to write the sectors
+  of one request in order), chosen by a seeded random generator.
+
+Faults are planned per operation: the k-th write, sync, read or mutating
+operation ("op": a write or a sync) can raise ``OSError(errno)`` (EIO,
+ENOSPC, ...) or *crash*: the operation is left in flight (a write becomes
+pending, a sync does not complete), the device freezes, and
+:class:`SimulatedCrash` -- a ``BaseException``, so no ``except Exception`` in
+the engine can swallow it -- propagates to the test.
+
+:class:`FaultyBackend` is the real :class:`~terndb.vfs.file.FileBackend`
+running on a ``FaultyFile``: FileBackend has no I/O seam (it calls ``os.pwrite``,
+``os.pread``, ``os.fstat`` and the module's ``_sync`` directly), so its methods
+and the module's helper functions are re-bound onto a module namespace whose
+``os`` is a shim that routes those calls by file descriptor to the simulated
+device.  The on-disk layout and the commit protocol are therefore exactly the
+file backend's -- including any future change to file.py -- and a crash image
+can be written to a real file and opened with ``terndb.connect(path)``.
+
+Use from tests::
+
+    from terndb.vfs import fault
+    fault.install()                       # registers the fault:// URL scheme
+    dev = fault.new_device("t1")          # or fault.FaultyFile() + fault.attach(name, dev)
+    con = terndb.connect("fault://t1")
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+import itertools
+import os as _real_os
+import random
+import threading
+import types
+from dataclasses import dataclass
+from typing import Any, Iterable, Optional, Union
+
+from . import file as _file
+from .file import FileBackend
+
+SECTOR = 512
+
+__all__ = ["SECTOR", "SimulatedCrash", "Fault", "FaultyFile", "FaultyBackend", "install",
+           "new_device", "attach", "device", "open_fault", "EIO", "ENOSPC"]
+
+EIO = _errno.EIO
+ENOSPC = _errno.ENOSPC
+
+
+class SimulatedCrash(BaseException):
+    """The simulated machine lost power: the device is frozen, nothing more happens."""
+
+
+@dataclass
+class Fault:
+    """One planned fault.
+
+    ``kind`` is "write", "sync", "read" or "op" (the k-th mutating operation,
+    write or sync, counted together); ``at`` is the 0-based index among
+    operations of that kind; ``action`` is "crash" or an errno number.  A
+    ``sticky`` fault fires at ``at`` and at every later operation of its kind.
+    """
+
+    kind: str
+    at: int
+    action: Union[str, int] = "crash"
+    sticky: bool = False
+    #: For an errno fault on a write: the data still reaches the page cache
+    #: (and is pending) although the call reports the error.
+    lands: bool = False
+    fired: int = 0
+
+    def matches(self, kind: str, index: int) -> bool:
+        if self.kind != kind:
+            return False
+        return index == self.at or (self.sticky and index >= self.at)
+
+
+def _oserror(code: int, what: str) -> OSError:
+    return OSError(code, f"{_real_os.strerror(code)} (injected at {what})")
+
+
+class FaultyFile:
+    """A simulated storage device: durable bytes, pending writes, planned faults."""
+
+    def __init__(self, data: bytes = b"", faults: Iterable[Fault] = (), *,
+                 capacity: Optional[int] = None, sync_error_drops: bool = False):
+        self.durable = bytearray(data)     # what survives a power cut
+        self.cache = bytearray(data)       # what reads see (page cache)
+        self.pending: list[tuple[int, bytes]] = []
+        self.faults: list[Fault] = list(faults)
+        #: Maximum file size in bytes; writes past it are short (like a full
+        #: disk: write(2) writes what fits and returns the count) or raise ENOSPC.
+        self.capacity = capacity
+        #: After a failed sync, forget the pending writes (Linux marks the dirty
+        #: pages clean: they stay visible in the cache but never reach the disk).
+        #: When False they stay pending, so a later successful sync persists them.
+        self.sync_error_drops = sync_error_drops
+        self.counts = {"write": 0, "sync": 0, "read": 0, "op": 0}
+        #: Every mutating operation: (kind, offset, length) -- length is the
+        #: number of bytes requested; offset and length are -1 for a sync.
+        self.log: list[tuple[str, int, int]] = []
+        self.crashed = False
+        self.crash_op: Optional[int] = None
+        self.lock = threading.RLock()
+
+    # ---------------------------------------------------------------- faults
+
+    def add_fault(self, kind: str, at: int, action: Union[str, int] = "crash",
+                  sticky: bool = False, lands: bool = False) -> Fault:
+        f = Fault(kind, at, action, sticky, lands)
+        self.faults.append(f)
+        return f
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    def _check(self, kinds: tuple[str, ...]) -> Optional[Fault]:
+        if self.crashed:
+            raise SimulatedCrash("the device has crashed (power cut); no further I/O happens")
+        hit = None
+        for kind in kinds:
+            idx = self.counts[kind]
+            for f in self.faults:
+                if hit is None and f.matches(kind, idx):
+                    hit = f
+        for kind in kinds:
+            self.counts[kind] += 1
+        if hit is not None:
+            hit.fired += 1
+        return hit
+
+    def _freeze(self, what: str) -> SimulatedCrash:
+        self.crashed = True
+        self.crash_op = len(self.log) - 1
+        return SimulatedCrash(f"simulated power cut during {what}")
+
+    # ------------------------------------------------------------------- I/O
+
+    @property
+    def ops(self) -> int:
+        """Mutating operations (writes + syncs) so far."""
+        return self.counts["op"]
+
+    def size(self) -> int:
+        with self.lock:
+            if self.crashed:
+                raise SimulatedCrash("the device has crashed (power cut); no further I/O happens")
+            return len(self.cache)
+
+    def pread(self, n: int, offset: int) -> bytes:
+        with self.lock:
+            f = self._check(("read",))
+            if f is not None:
+                if f.action == "crash":
+                    raise self._freeze(f"read #{self.counts['read'] - 1}")
+                raise _oserror(int(f.action), f"read #{self.counts['read'] - 1}")
+            return bytes(self.cache[offset:offset + n])
+
+    def pwrite(self, data: bytes, offset: int) -> int:
+        with self.lock:
+            data = bytes(data)
+            f = self._check(("write", "op"))
+            what = f"write #{self.counts['write'] - 1} (op {self.counts['op'] - 1})"
+            self.log.append(("write", offset, len(data)))
+            if f is not None:
+                if f.action == "crash":
+                    # The write was issued: it may land whole, torn, or not at all.
+                    self.pending.append((offset, data))
+                    raise self._freeze(what)
+                if f.lands:
+                    self.pending.append((offset, data))
+                    _apply(self.cache, offset, data)
+                raise _oserror(int(f.action), what)
+            if self.capacity is not None and offset + len(data) > max(self.capacity, len(self.cache)):
+                room = max(self.capacity, len(self.cache)) - offset
+                if room <= 0:
+                    raise _oserror(ENOSPC, what)
+                data = data[:room]          # short write, as write(2) does on a full disk
+            self.pending.append((offset, data))
+            _apply(self.cache, offset, data)
+            return len(data)
+
+    def sync(self) -> None:
+        with self.lock:
+            f = self._check(("sync", "op"))
+            what = f"sync #{self.counts['sync'] - 1} (op {self.counts['op'] - 1})"
+            self.log.append(("sync", -1, -1))
+            if f is not None:
+                if f.action == "crash":
+                    raise self._freeze(what)
+                if self.sync_error_drops:
+                    self.pending.clear()
+                raise _oserror(int(f.action), what)
+            for off, data in self.pending:
+                _apply(self.durable, off, data)
+            self.pending.clear()
+
+    # ---------------------------------------------------------------- images
+
+    def current(self) -> bytes:
+        """What a process that opened the file now would read (no power cut)."""
+        return bytes(self.cache)
+
+    def durable_image(self) -> bytes:
+        """The post-crash image in which no pending write landed."""
+        return bytes(self.durable)
+
+    def full_image(self) -> bytes:
+        """The post-crash image in which every pending write landed whole."""
+        img = bytearray(self.durable)
+        for off, data in self.pending:
+            _apply(img, off, data)
+        return bytes(img)
+
+    def crash_image(self, rng: Union[random.Random, int]) -> bytes:
+        """One possible image after a power cut now, chosen by ``rng``.
+
+        Each pending write is dropped, applied whole, applied as a prefix of
+        its sectors, or applied as a random subset of its sectors.  Writes
+        are applied in issue order, so of two overlapping writes that both
+        land, the later one wins (the disk may also have reordered them: that
+        case is the image in which only the earlier one landed).
+        """
+        if not isinstance(rng, random.Random):
+            rng = random.Random(rng)
+        img = bytearray(self.durable)
+        for off, data in self.pending:
+            mode = rng.random()
+            if mode < 0.25:
+                continue                                    # lost
+            if mode < 0.5:
+                _apply(img, off, data)                      # landed whole
+                continue
+            pieces = _sectors(off, data)
+            if mode < 0.75:
+                keep = pieces[:rng.randrange(len(pieces) + 1)]   # torn: a prefix
+            else:
+                keep = [p for p in pieces if rng.random() < 0.5]  # torn: any sectors
+            for poff, pdata in keep:
+                _apply(img, poff, pdata)
+        return bytes(img)
+
+    def crash_images(self, seeds: Iterable[int]) -> list[tuple[str, bytes]]:
+        """(label, image) for the two extreme images and one per seed, duplicates removed."""
+        out: list[tuple[str, bytes]] = []
+        seen: set[bytes] = set()
+        cands = [("durable-only", self.durable_image()), ("all-pending", self.full_image())]
+        cands += [(f"seed={s}", self.crash_image(s)) for s in seeds]
+        for label, img in cands:
+            if img not in seen:
+                seen.add(img)
+                out.append((label, img))
+        return out
+
+    def write_to(self, path: str, image: Optional[bytes] = None) -> str:
+        with open(path, "wb") as fh:
+            fh.write(self.current() if image is None else image)
+        return path
+
+
+def _apply(buf: bytearray, off: int, data: bytes) -> None:
+    end = off + len(data)
+    if end > len(buf):
+        buf.extend(bytes(end - len(buf)))
+    buf[off:end] = data
+
+
+def _sectors(off: int, data: bytes) -> list[tuple[int, bytes]]:
+    """Split a write at absolute sector boundaries."""
+    out = []
+    pos = off
+    end = off + len(data)
+    while pos < end:
+        nxt = min(end, (pos // SECTOR + 1) * SECTOR)
+        out.append((pos, data[pos - off:nxt - off]))
+        pos = nxt
+    return out or [(off, b"")]
+
+
+# --------------------------------------------------------------- the os shim
+
+_fds: dict[int, FaultyFile] = {}
+_fd_numbers = itertools.count(1 << 24)     # far from real descriptors
+
+
+class _FStat:
+    __slots__ = ("st_size",)
+
+    def __init__(self, size: int):
+        self.st_size = size
+
+
+class _OsShim(types.ModuleType):
+    """The parts of ``os`` that file.py uses, routed to simulated devices by fd."""
+
+    def __init__(self) -> None:
+        super().__init__("os")
+
+    @staticmethod
+    def _dev(fd: int) -> FaultyFile:
+        dev = _fds.get(fd)
+        if dev is None:
+            raise OSError(_errno.EBADF, f"bad file descriptor {fd} (not a simulated device)")
+        return dev
+
+    def pwrite(self, fd: int, data: bytes, offset: int) -> int:
+        if fd not in _fds:
+            return _real_os.pwrite(fd, data, offset)
+        return self._dev(fd).pwrite(data, offset)
+
+    def pread(self, fd: int, n: int, offset: int) -> bytes:
+        if fd not in _fds:
+            return _real_os.pread(fd, n, offset)
+        return self._dev(fd).pread(n, offset)
+
+    def fstat(self, fd: int) -> Any:
+        if fd not in _fds:
+            return _real_os.fstat(fd)
+        return _FStat(self._dev(fd).size())
+
+    def fsync(self, fd: int) -> None:
+        if fd not in _fds:
+            return _real_os.fsync(fd)
+        self._dev(fd).sync()
+
+    def fdatasync(self, fd: int) -> None:
+        if fd not in _fds:
+            return _real_os.fdatasync(fd)
+        self._dev(fd).sync()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_real_os, name)
+
+
+_OS = _OsShim()
+
+
+def _clone(fn: types.FunctionType, globs: dict) -> types.FunctionType:
+    new = types.FunctionType(fn.__code__, globs, fn.__name__, fn.__defaults__, fn.__closure__)
+    new.__kwdefaults__ = fn.__kwdefaults__
+    new.__qualname__ = fn.__qualname__
+    new.__doc__ = fn.__doc__
+    new.__dict__.update(fn.__dict__)
+    return new
+
+
+def _shimmed_namespace() -> dict:
+    globs = dict(_file.__dict__)
+    globs["os"] = _OS
+    for name, obj in list(globs.items()):
+        if isinstance(obj, types.FunctionType) and obj.__module__ == _file.__name__:
+            globs[name] = _clone(obj, globs)
+    return globs
+
+
+_GLOBS = _shimmed_namespace()
+# FileBackend methods that touch the file itself are re-implemented below.
+_OWN = {"__init__", "_lock", "_sync_dir", "close"}
+
+
+class FaultyBackend(FileBackend):
+    """FileBackend's layout and commit protocol on a :class:`FaultyFile`."""
+
+    def __init__(self, dev: FaultyFile, readonly: bool = False, name: str = "fault://?"):
+        self.name = name
+        self.path = name
+        self.readonly = readonly
+        self.device = dev
+        self.seq = 0
+        self.slot = 0
+        self.fd = next(_fd_numbers)
+        _fds[self.fd] = dev
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            _fds.pop(self.fd, None)
+            self.fd = -1
+
+
+for _name, _obj in list(FileBackend.__dict__.items()):
+    if _name not in _OWN and isinstance(_obj, types.FunctionType):
+        setattr(FaultyBackend, _name, _clone(_obj, _GLOBS))
+del _name, _obj
+
+
+# ------------------------------------------------------------ URL scheme
+
+_devices: dict[str, FaultyFile] = {}
+
+
+def attach(name: str, dev: FaultyFile) -> FaultyFile:
+    """Make ``fault://name`` open ``dev``."""
+    _devices[name] = dev
+    return dev
+
+
+def new_device(name: str, data: bytes = b"", **kw: Any) -> FaultyFile:
+    return attach(name, FaultyFile(data, **kw))
+
+
+def device(name: str) -> FaultyFile:
+    return _devices[name]
+
+
+def open_fault(location: str, readonly: bool = False) -> FaultyBackend:
+    """The ``fault://`` factory: ``location`` names a device made by new_device/attach."""
+    from ..errors import OperationalError
+    dev = _devices.get(location)
+    if dev is None:
+        raise OperationalError(f"unable to open database 'fault://{location}': no such simulated device")
+    return FaultyBackend(dev, readonly=readonly, name=f"fault://{location}")
+
+
+def install() -> None:
+    """Register the ``fault://`` URL scheme."""
+    from . import register_scheme
+    register_scheme("fault", "terndb.vfs.fault:open_fault")

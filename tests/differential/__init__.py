@@ -1,0 +1,1 @@
+"""Differential tests: TernDB against Python's sqlite3 (the oracle)."""
