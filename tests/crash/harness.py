@@ -278,6 +278,9 @@ def crash_run(ref: Reference, k: int, **dev_kw: Any) -> fault.FaultyFile:
 # ------------------------------------------------------------- verification
 
 def open_image(path: str, image: bytes) -> Any:
+    # A new inode every time, so that one failed open cannot affect the next image.
+    if os.path.exists(path):
+        os.remove(path)
     with open(path, "wb") as fh:
         fh.write(image)
     return terndb.connect(path)

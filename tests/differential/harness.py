@@ -362,7 +362,8 @@ def _canon(row: tuple, kinds: Sequence[Kind]) -> tuple[tuple, tuple]:
             exact.append((2, "~"))
             approx.append(v)
         elif isinstance(k, tuple) and k[0] == "concat" and type(v) is str:
-            exact.append((5, tuple(sorted(v.split(k[1])))))
+            pieces = v.split(k[1]) if k[1] else list(v)  # '' separator: the multiset of characters
+            exact.append((5, tuple(sorted(pieces))))
         else:
             exact.append(vkey(v))
     return tuple(exact), tuple(approx)

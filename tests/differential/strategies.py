@@ -223,6 +223,11 @@ class Sel:
     names: list[str]
     order: tuple | None = None
     limited: bool = False
+    aliased: bool = True
+
+
+def _is_int_literal(sql: str) -> bool:
+    return sql.strip("()+- ").isdigit()
 
 
 # ----------------------------------------------------------------------------- generator
@@ -302,9 +307,7 @@ class Gen:
         if not cols:
             return None
         c = self.pick(cols)
-        coll = c.coll if c.coll else None
-        return E(self.colref_sql(c), coll=coll or "BINARY" if c.coll is not None else None,
-                 approx=c.kind == "approx", ncoll=(c.coll not in ("BINARY",)))
+        return E(self.colref_sql(c), coll=c.coll, approx=c.kind == "approx", ncoll=c.coll != "BINARY")
 
     def leaf(self, ctx: Ctx) -> E:
         if ctx.agg_mode:
@@ -570,8 +573,7 @@ class Gen:
         if form == "distinct":
             return E(f"group_concat(DISTINCT {arg.sql})", agg=True, concat=",")
         sep = self.pick(["'|'", "' - '", "''", "';'"])
-        s = sep[1:-1]
-        return E(f"group_concat({arg.sql}, {sep})", agg=True, concat=s if s else None)
+        return E(f"group_concat({arg.sql}, {sep})", agg=True, concat=sep[1:-1])
 
     # -- subqueries inside expressions
 
@@ -643,7 +645,7 @@ class Gen:
             if kind == "named":
                 src = self.pick(srcs)
             elif kind == "derived":
-                sel = self.select_core(allow_order=False, allow_concat=False, depth_budget=1)
+                sel = self.select_core(allow_order=False, allow_concat=False, depth_budget=1, need_names=True)
                 src = Source(f"({sel.sql})", [SrcCol(nm, c, k) for nm, c, k in zip(sel.names, sel.colls, sel.kinds)],
                              needs_alias=True)
             else:
@@ -665,10 +667,10 @@ class Gen:
             else:
                 jt = self.choose((12, ","), (4, "CROSS JOIN"), (26, "JOIN"), (6, "INNER JOIN"), (22, "LEFT JOIN"),
                                  (4, "LEFT OUTER JOIN"), (4, "USING"), (2, "NATURAL"))
-                if jt in (",", "CROSS JOIN"):
-                    text += f"{',' if jt == ',' else ' CROSS JOIN'} {item}" if jt == "," else f" CROSS JOIN {item}"
-                    if jt == ",":
-                        text = text.replace(f", , {item}", f", {item}")
+                if jt == ",":
+                    text += f", {item}"
+                elif jt == "CROSS JOIN":
+                    text += f" CROSS JOIN {item}"
                 elif jt in ("USING", "NATURAL"):
                     common = sorted({c.name for c in new} & {c.name for c in scope})
                     left = self.pick(["JOIN", "LEFT JOIN"])
@@ -679,7 +681,10 @@ class Gen:
                         text += f" {left} {item} USING ({', '.join(common[:k])})"
                     star_ok = False
                 else:
-                    on_ctx = Ctx(cols=scope + new, allow_sub=self.coin(0.1))
+                    so_far = scope + new
+                    nm = [c.name for c in so_far]
+                    so_far = [ColRef(c.qual, c.name, c.coll, c.kind, ambiguous=nm.count(c.name) > 1) for c in so_far]
+                    on_ctx = Ctx(cols=so_far, allow_sub=self.coin(0.1))
                     on = self.on_condition(scope, new, on_ctx)
                     text += f" {jt} {item} ON {on}"
             scope += new
@@ -704,7 +709,7 @@ class Gen:
     # -- SELECT
 
     def select_core(self, ncols: int | None = None, allow_order: bool = True, allow_concat: bool = True,
-                    depth_budget: int = 2, force_from: bool = False) -> Sel:
+                    depth_budget: int = 2, force_from: bool = False, need_names: bool = False) -> Sel:
         if not force_from and self.coin(0.03):
             frm, scope, star_ok = "", [], False
         else:
@@ -712,6 +717,7 @@ class Gen:
         base = Ctx(cols=scope, allow_sub=depth_budget > 0)
         aggregate = bool(scope) and self.coin(0.3)
         items: list[E] = []
+        star = False
         groups: list[E] = []
         group_sql: list[str] = []
         if aggregate:
@@ -741,25 +747,21 @@ class Gen:
         else:
             star = star_ok and ncols is None and self.coin(0.08)
             if star:
-                items = [E(f"{c.qual}.{c.name}", c.coll, approx=c.kind == "approx") for c in scope]
+                items = [E(f"{c.qual}.{c.name}", c.coll, approx=c.kind == "approx", ncoll=c.coll != "BINARY")
+                         for c in scope]
             else:
                 k = ncols if ncols is not None else self.n(1, 4)
                 items = [self.expr(base, self.n(0, 3)) for _ in range(k)]
-        names = [f"x{i}" for i in range(len(items))]
-        use_alias = self.coin(0.85)
-        if aggregate or not (star_ok and items and items[0].sql == f"{scope[0].qual}.{scope[0].name}" and
-                             len(items) == len(scope) and all(it.sql == f"{c.qual}.{c.name}"
-                                                              for it, c in zip(items, scope))):
-            star = False
+        aliased = not star and (need_names or self.coin(0.85))
         if star:
             select_list = "*"
             names = [c.name for c in scope]
-            use_alias = False
-        elif use_alias:
+        elif aliased:
+            names = [f"x{i}" for i in range(len(items))]
             select_list = ", ".join(f"{it.sql} AS {nm}" for it, nm in zip(items, names))
         else:
-            select_list = ", ".join(it.sql for it in items)
-            names = [f"x{i}" for i in range(len(items))]
+            names = [it.sql for it in items]
+            select_list = ", ".join(names)
         distinct = self.coin(0.12)
         sql = f"SELECT {'DISTINCT ' if distinct else ''}{select_list}"
         if frm:
@@ -774,18 +776,14 @@ class Gen:
         elif aggregate and self.coin(0.05):
             hctx = Ctx(cols=[], agg_atoms=[], agg_cols=scope, allow_sub=False)
             sql += f" HAVING {self.cond(hctx, 0).sql}"
-        kinds = [("concat", it.concat) if it.concat else ("approx" if it.approx else "exact") for it in items]
-        kinds = [k if k != ("concat", None) else "exact" for k in kinds]
-        # an empty separator makes pieces impossible to recover: fall back to comparing length only
-        sel = Sel(sql, len(items), kinds, [it.coll for it in items], names)
-        if any(it.concat is None and it.sql.startswith("group_concat(") for it in items):
-            sel.kinds = ["exact" if not it.sql.startswith("group_concat(") else ("concat", "\x00")
-                         for it in items]
+        kinds = [("concat", it.concat) if it.concat is not None else ("approx" if it.approx else "exact")
+                 for it in items]
+        sel = Sel(sql, len(items), kinds, [it.coll for it in items], names, aliased=aliased)
         if allow_order:
-            self.order_limit(sel, items, use_alias, star, aggregate and not group_sql, scope)
+            self.order_limit(sel, items, aliased, aggregate and not group_sql, scope)
         return sel
 
-    def order_limit(self, sel: Sel, items: list[E], use_alias: bool, star: bool, single_row: bool,
+    def order_limit(self, sel: Sel, items: list[E], use_alias: bool, single_row: bool,
                     scope: list[ColRef], compound: bool = False) -> None:
         if single_row:
             if self.coin(0.1):
@@ -809,8 +807,8 @@ class Gen:
         terms = []
         order = []
         for i in chosen:
-            how = self.choose((4, "ordinal"), (3 if use_alias or compound else 0, "alias"),
-                              (3 if not star and not compound else 0, "expr"))
+            how = self.choose((4, "ordinal"), (3 if use_alias else 0, "alias"),
+                              (3 if not compound and not _is_int_literal(items[i].sql) else 0, "expr"))
             if how == "ordinal":
                 t = str(i + 1)
             elif how == "alias":
@@ -865,7 +863,7 @@ class Gen:
         colls = [parts[0].colls[i] if all(p.colls[i] == parts[0].colls[i] for p in parts) else None
                  for i in range(ncols)]
         sel = Sel(sql, ncols, kinds, colls, parts[0].names)
-        self.order_limit(sel, [], use_alias=False, star=False, single_row=False, scope=[], compound=True)
+        self.order_limit(sel, [], use_alias=parts[0].aliased, single_row=False, scope=[], compound=True)
         return sel
 
     def cte_query(self) -> Sel:
@@ -873,14 +871,18 @@ class Gen:
         heads = []
         for _ in range(n):
             name = self.alias("c")
-            inner = self.select_core(allow_order=False, allow_concat=False, depth_budget=1)
+            inner = self.select_core(allow_order=False, allow_concat=False, depth_budget=1, need_names=True)
+            cols = [f"x{i}" for i in range(inner.ncols)]
             if self.coin(0.5):
-                heads.append(f"{name}({', '.join(inner.names)}) AS ({inner.sql})")
-            else:
+                heads.append(f"{name}({', '.join(cols)}) AS ({inner.sql})")
+            elif inner.aliased:
                 heads.append(f"{name} AS ({inner.sql})")
-            if not inner.sql.startswith("SELECT *") and len(set(inner.names)) == len(inner.names):
+            else:  # SELECT *: keep the table's column names
+                heads.append(f"{name} AS ({inner.sql})")
+                cols = inner.names
+            if len(set(cols)) == len(cols):
                 self.ctes.append((name, Source(name, [SrcCol(nm, c, k) for nm, c, k in
-                                                      zip(inner.names, inner.colls, inner.kinds)])))
+                                                      zip(cols, inner.colls, inner.kinds)])))
         try:
             main = self.select_core(force_from=True) if self.coin(0.8) else self.compound()
         finally:
@@ -1047,15 +1049,18 @@ def query_scenarios(draw: Callable, min_queries: int = 3, max_queries: int = 6) 
     # views over the base tables
     views: list[Source] = []
     for i in range(g.choose((6, 0), (3, 1), (1, 2))):
-        sel = g.select_core(allow_order=False, allow_concat=False, depth_budget=1)
+        sel = g.select_core(allow_order=False, allow_concat=False, depth_budget=1, need_names=True)
         name = f"v{i + 1}"
+        cols = [f"x{j}" for j in range(sel.ncols)]
         if g.coin(0.5):
-            ddl = f"CREATE VIEW {name}({', '.join(sel.names)}) AS {sel.sql}"
+            ddl = f"CREATE VIEW {name}({', '.join(cols)}) AS {sel.sql}"
         else:
             ddl = f"CREATE VIEW {name} AS {sel.sql}"
+            if not sel.aliased:
+                cols = sel.names
         setup.append(Stmt(ddl))
-        if len(set(sel.names)) == len(sel.names):
-            views.append(Source(name, [SrcCol(nm, c, k) for nm, c, k in zip(sel.names, sel.colls, sel.kinds)]))
+        if len(set(cols)) == len(cols):
+            views.append(Source(name, [SrcCol(nm, c, k) for nm, c, k in zip(cols, sel.colls, sel.kinds)]))
     g.views = views
     queries = [g.query() for _ in range(g.n(min_queries, max_queries))]
     return Scenario(setup, queries)
@@ -1183,7 +1188,8 @@ def dml_step(g: Gen, t: Table, other: Table | None) -> DmlStep:
             elif v == "lit":
                 val = g.literal().sql
             elif v == "arith":
-                val = f"{c.name} {g.pick(['+', '-', '*', '||'])} {g.pick(['1', '2', '0.5', "'x'", '-1'])}"
+                rhs = g.pick(["1", "2", "0.5", "'x'", "-1"])
+                val = f"{c.name} {g.pick(['+', '-', '*', '||'])} {rhs}"
             else:
                 val = g.pick(t.cols).name
             sets.append(f"{c.name} = {val}")

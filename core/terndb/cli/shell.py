@@ -113,6 +113,20 @@ def split_args(line: str) -> list[str]:
     return args
 
 
+def _fallback_names(sql: str, rows: list[tuple]) -> list[str]:
+    """Column names for rows that came without ``cursor.description``.
+
+    The engine has been seen to leave ``description`` as None for EXPLAIN and
+    EXPLAIN QUERY PLAN although they return rows; use their documented names.
+    """
+    width = len(rows[0])
+    if _EQP.match(sql) and width == 4:
+        return ["id", "parent", "notused", "detail"]
+    if _EXPLAIN.match(sql) and width == 3:
+        return ["addr", "opcode", "detail"]
+    return [f"column{i + 1}" for i in range(width)]
+
+
 def _columns_layout(names: list[str], width: int = 80) -> list[str]:
     """Names in column-major columns that fit ``width`` (like ``.tables``)."""
     if not names:
@@ -271,6 +285,12 @@ class Shell:
             if cur.description is not None:
                 names = [d[0] for d in cur.description]
                 self._write_rows(sql, names, cur)
+            else:
+                # A statement without a description should return no rows; show any it
+                # does return rather than dropping them (see _fallback_names).
+                rows = cur.fetchall()
+                if rows:
+                    self._write_rows(sql, _fallback_names(sql, rows), rows)
             if self.changes and (cur.description is None or cur.rowcount >= 0):
                 self.out.write(f"changes: {max(cur.rowcount, 0)}   "
                                f"total_changes: {self.con.total_changes}\n")
@@ -510,13 +530,13 @@ def _need(args: list[str], lo: int, hi: int, usage: str) -> None:
         raise CommandError(f"usage: {usage}")
 
 
-@command("bail", ".bail on|off", "Stop after hitting an error (in scripts). Default off")
+@command("bail", ".bail on|off", "Stop at the first error in a script")
 def _bail(sh: Shell, args: list[str]) -> None:
     _need(args, 1, 1, ".bail on|off")
     sh.bail = _bool_arg(args[0])
 
 
-@command("changes", ".changes on|off", "Show the number of rows changed by each statement")
+@command("changes", ".changes on|off", "Show rows changed by each statement")
 def _changes(sh: Shell, args: list[str]) -> None:
     _need(args, 1, 1, ".changes on|off")
     sh.changes = _bool_arg(args[0])
@@ -534,7 +554,7 @@ def _databases(sh: Shell, args: list[str]) -> None:
 
 
 @command("dump", ".dump ?TABLE ...?",
-         "Write the database (or the tables matching LIKE patterns) as SQL")
+         "Write the database (or matching tables) as SQL")
 def _dump(sh: Shell, args: list[str]) -> None:
     assert sh.con is not None
     for line in dump(sh.con, args):
@@ -560,7 +580,7 @@ def _exit(sh: Shell, args: list[str]) -> None:
 
 
 @command("explain", ".explain ?on|off|auto?",
-         "Show EXPLAIN QUERY PLAN as a tree and EXPLAIN as columns (auto, the default)")
+         "Draw EXPLAIN QUERY PLAN as a tree (auto, the default)")
 def _explain(sh: Shell, args: list[str]) -> None:
     _need(args, 0, 1, ".explain ?on|off|auto?")
     if not args:
@@ -571,7 +591,7 @@ def _explain(sh: Shell, args: list[str]) -> None:
         sh.explain = "on" if _bool_arg(args[0]) else "off"
 
 
-@command("headers", ".headers on|off", "Show column names in list, csv, tabs, quote and html modes")
+@command("headers", ".headers on|off", "Show column names in list-like modes")
 def _headers(sh: Shell, args: list[str]) -> None:
     _need(args, 1, 1, ".headers on|off")
     sh.settings.set_headers(_bool_arg(args[0]))
@@ -585,17 +605,20 @@ def _help(sh: Shell, args: list[str]) -> None:
         names = [n for n in names if n.startswith(want)]
         if not names:
             raise CommandError(f'no dot command matches "{args[0]}"')
-    width = max(len(COMMANDS[n][1]) for n in names)
+    width = min(24, max(len(COMMANDS[n][1]) for n in names))
     for n in names:
         _, usage, text = COMMANDS[n]
-        sh.out.write(f"{usage.ljust(width)}  {text}\n")
+        if len(usage) > width:
+            sh.out.write(f"{usage}\n{'':{width}}  {text}\n")
+        else:
+            sh.out.write(f"{usage.ljust(width)}  {text}\n")
     if not args:
-        sh.out.write("\nSQL statements end with a semicolon; a statement may span lines.\n"
+        sh.out.write("\nSQL statements end with a semicolon and may span lines.\n"
                      f"Output modes: {', '.join(MODES)}.\n")
 
 
 @command("import", ".import ?--skip N? ?--sep C? FILE TABLE",
-         "Load CSV rows from FILE into TABLE (created from the header row if missing)")
+         "Load CSV FILE into TABLE (created from the header)")
 def _import(sh: Shell, args: list[str]) -> None:
     usage = ".import ?--skip N? ?--sep C? FILE TABLE"
     skip = 0
@@ -637,7 +660,7 @@ def _indexes(sh: Shell, args: list[str]) -> None:
     sh._write_lines(_columns_layout([r[0] for r in rows]))
 
 
-@command("mode", ".mode MODE ?TABLE?", "Set the output mode: " + ", ".join(MODES))
+@command("mode", ".mode MODE ?TABLE?", "Set the output mode (.help lists the modes)")
 def _mode(sh: Shell, args: list[str]) -> None:
     if not args:
         sh.out.write(f"current output mode: {sh.settings.mode}\n")
@@ -663,7 +686,7 @@ def _nullvalue(sh: Shell, args: list[str]) -> None:
     sh.settings.nullvalue = args[0]
 
 
-@command("once", ".once FILE", "Write the output of the next command only to FILE")
+@command("once", ".once FILE", "Send the next command's output to FILE")
 def _once(sh: Shell, args: list[str]) -> None:
     _need(args, 1, 1, ".once FILE")
     sh._set_output(args[0], once=True)
@@ -671,7 +694,7 @@ def _once(sh: Shell, args: list[str]) -> None:
 
 
 @command("open", ".open ?--readonly? ?--new? ?FILE?",
-         "Close this database and open FILE (a new in-memory database without FILE)")
+         "Open FILE (in-memory without FILE)")
 def _open(sh: Shell, args: list[str]) -> None:
     readonly = new = False
     pos = []
@@ -703,7 +726,7 @@ def _open(sh: Shell, args: list[str]) -> None:
         raise CommandError(str(e)) from None
 
 
-@command("output", ".output ?FILE?", "Send output to FILE, or back to stdout without FILE")
+@command("output", ".output ?FILE?", "Send output to FILE (stdout without FILE)")
 def _output(sh: Shell, args: list[str]) -> None:
     _need(args, 0, 1, ".output ?FILE?")
     sh._set_output(args[0] if args else None, once=False)
@@ -733,7 +756,7 @@ def _read(sh: Shell, args: list[str]) -> bool:
     return sh.run_file(args[0])
 
 
-@command("schema", ".schema ?PATTERN?", "Show the CREATE statements (of objects matching PATTERN)")
+@command("schema", ".schema ?PATTERN?", "Show the CREATE statements")
 def _schema(sh: Shell, args: list[str]) -> None:
     _need(args, 0, 1, ".schema ?PATTERN?")
     pat = args[0] if args else "%"
@@ -778,7 +801,7 @@ def _show(sh: Shell, args: list[str]) -> None:
         sh.out.write(f"{k.rjust(w)}: {v}\n")
 
 
-@command("tables", ".tables ?PATTERN?", "List the tables and views (matching the LIKE PATTERN)")
+@command("tables", ".tables ?PATTERN?", "List the tables and views")
 def _tables(sh: Shell, args: list[str]) -> None:
     _need(args, 0, 1, ".tables ?PATTERN?")
     pat = args[0] if args else "%"

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from .connection import Connection
 
 _DONE = object()
-_PLAIN = frozenset((type(None), int, float, str, bytes))
 
 
 class Cursor:
@@ -112,9 +111,14 @@ class Cursor:
             if type(parameters) is tuple and len(parameters) == p.param_count and p.simple_params:
                 params = parameters
                 for v in params:
-                    if type(v) not in _PLAIN:
-                        params = self._bind(p, parameters)
-                        break
+                    t = type(v)
+                    if t is int:
+                        if -9223372036854775808 <= v <= 9223372036854775807:
+                            continue
+                    elif t is str or v is None or t is bytes or (t is float and v == v):
+                        continue
+                    params = self._bind(p, parameters)
+                    break
             else:
                 params = self._bind(p, parameters)
             self._names = None

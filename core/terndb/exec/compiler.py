@@ -317,7 +317,27 @@ class ExprCompiler:
         # Fold operations on two literals (SQLite does too).
         if isinstance(e.left, A.Literal) and isinstance(e.right, A.Literal):
             return self.const(self.mod.env[fn](e.left.value, e.right.value))
+        if op in ("+", "-", "*"):
+            return self.inline_arith(op, fn, e, left, right)
         return f"{fn}({left}, {right})"
+
+    def inline_arith(self, op: str, fn: str, e: A.Binary, left: str, right: str) -> str:
+        """Arithmetic with the common cases done inline, the rest by the runtime helper.
+
+        Float results are checked for NaN (inf - inf), which SQLite turns into
+        NULL; integer results are range-checked so overflow goes to the helper.
+        """
+        x, y = self.mod.fresh("_x"), self.mod.fresh("_y")
+        lit = e.right.value if isinstance(e.right, A.Literal) else None
+        if type(lit) is int and abs(lit) < 1 << 31:
+            # column OP small integer: int stays int when far from the 64-bit edge
+            lim = (1 << 62) // max(1, abs(lit)) if op == "*" else 1 << 62
+            return (f"({x} {op} {right} if ({x} := {left}).__class__ is int and -{lim} < {x} < {lim} "
+                    f"else {fn}({x}, {right}))")
+        r = self.mod.fresh("_r")
+        return (f"(({r} if ({r} := {x} {op} {y}) == {r} else None) "
+                f"if (({x} := {left}).__class__ is float) & (({y} := {right}).__class__ is float) "
+                f"else {fn}({x}, {y}))")
 
     def is_test(self, e: A.Binary, scope: Scope, as_value: bool) -> str:
         neg = e.op == "ISNOT"
@@ -362,10 +382,28 @@ class ExprCompiler:
         if isinstance(e, A.Literal):
             fn = R.apply_numeric if conv == "_apply_numeric" else R.apply_text
             return self.const(fn(e.value))
-        if isinstance(e, A.Unary) and e.op == "-" and isinstance(e.operand, A.Literal) \
-                and type(e.operand.value) in (int, float):
-            return code
+        if conv == "_apply_numeric" and not self.maybe_text(e):
+            return code  # numbers and NULL compare the same with or without NUMERIC affinity
         return f"{conv}({code})"
+
+    def maybe_text(self, e: A.Expr) -> bool:
+        """False when ``e`` can only be NULL, INTEGER or REAL (never TEXT or BLOB)."""
+        t = type(e)
+        if t is A.Literal:
+            return type(e.value) in (str, bytes)
+        if t is A.Binary:
+            return e.op in ("||", "->", "->>")
+        if t is A.Unary:
+            return e.op == "+" and self.maybe_text(e.operand)
+        if t is A.Cast:
+            return R.affinity_of(e.type_name) not in (R.A_INTEGER, R.A_REAL)
+        if t in (A.Like, A.Between, A.InList, A.InSelect, A.Exists, A.IsNull):
+            return False
+        if t is A.Function:
+            return e.name not in ("count", "length", "total", "avg", "abs", "round", "sign",
+                                  "instr", "unicode", "random", "changes", "total_changes",
+                                  "last_insert_rowid", "julianday", "unixepoch")
+        return True
 
     def comparison(self, a: A.Expr, op: str, b: A.Expr, scope: Scope, as_value: bool) -> str:
         ma, mb = self.meta(a, scope), self.meta(b, scope)

@@ -353,25 +353,33 @@ _DATE_RE = re.compile(
 _TIME_RE = re.compile(r"\s*(\d\d):(\d\d)(?::(\d\d(?:\.\d+)?))?\s*$")
 
 
+def _cdiv(a: int, b: int) -> int:
+    """C integer division (truncates toward zero), as SQLite's date code uses."""
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b >= 0) else -q
+
+
 def _ymd_to_jd(y: int, m: int, d: int) -> float:
+    # A port of SQLite's computeJD().
     if m <= 2:
         y -= 1
         m += 12
-    a = y // 100
-    b = 2 - a + a // 4
-    x1 = int(36525 * (y + 4716) / 100)
-    x2 = int(306001 * (m + 1) / 10000)
+    a = _cdiv(y, 100)
+    b = 2 - a + _cdiv(a, 4)
+    x1 = _cdiv(36525 * (y + 4716), 100)
+    x2 = _cdiv(306001 * (m + 1), 10000)
     return x1 + x2 + d + b - 1524.5
 
 
 def _jd_to_parts(jd: float) -> tuple[int, int, int, int, int, float]:
+    # A port of SQLite's computeYMD() and computeHMS().
     ijd = int(jd * 86400000 + 0.5)
-    z = (ijd + 43200000) // 86400000
+    z = _cdiv(ijd + 43200000, 86400000)
     alpha = int((z - 1867216.25) / 36524.25)
-    a = z + 1 + alpha - alpha // 4
+    a = z + 1 + alpha - _cdiv(alpha, 4)
     b = a + 1524
     c = int((b - 122.1) / 365.25)
-    d = int(365.25 * c)
+    d = _cdiv(36525 * (c & 32767), 100)
     e = int((b - d) / 30.6001)
     x1 = int(30.6001 * e)
     day = b - d - x1

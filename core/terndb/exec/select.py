@@ -447,7 +447,14 @@ class SelectCompiler(ExprCompiler):
         level_filters: list[list[str]] = [[] for _ in plan]
         on_filters: list[list[str]] = [[] for _ in plan]
         pre_filters: list[str] = []
+        consumed = set()
+        for acc in plan:
+            if acc.kind in ("hash", "rowid_eq") or (acc.kind == "index" and acc.eq):
+                # The lookup itself guarantees these equalities.
+                consumed.update(id(t.conjunct) for t in acc.eq)
         for c in conjuncts:
+            if id(c) in consumed:
+                continue
             if c.on_source is not None:
                 on_filters[position[c.on_source]].append(self.cond(c.expr, scope))
                 continue
@@ -785,6 +792,13 @@ class SelectCompiler(ExprCompiler):
             stack.extend(children(x))
         return False
 
+    def _slots(self, agg: "_AggState") -> Callable[[int], str]:
+        """Accumulator access: list slots per group, or plain locals for a single group."""
+        if agg.group_by:
+            return lambda i: f"_acc[{i}]"
+        last = agg.slots
+        return lambda i: f"_a{last if i < 0 else i}"
+
     def emit_accumulate(self, agg: "_AggState", scope: Scope, fn: Func) -> None:
         init = []
         for c in agg.calls:
@@ -802,7 +816,8 @@ class SelectCompiler(ExprCompiler):
         row_vars = [v for s in scope.sources for v in (s.k, s.r)]
         if agg.save_rows:
             init.append("None")
-        init_code = "[" + ", ".join(init) + "]"
+        agg.init_code = "[" + ", ".join(init) + "]"
+        S = self._slots(agg)
         if agg.group_by:
             keys = []
             for g in agg.group_by:
@@ -815,24 +830,23 @@ class SelectCompiler(ExprCompiler):
             fn.emit(f"_key = {key}")
             fn.emit("_acc = _groups.get(_key)")
             fn.emit("if _acc is None:")
-            fn.emit(f"    _acc = _groups[_key] = {init_code}")
+            fn.emit(f"    _acc = _groups[_key] = {agg.init_code}")
         else:
-            fn.emit("_acc = _single")
-            fn.emit("if _acc is None:")
-            fn.emit(f"    _acc = _single = {init_code}")
-        agg.init_code = init_code
+            for i, v in enumerate(init):
+                fn.pre.append(f"{S(i if i < agg.slots else -1)} = {v}")
         for c in agg.calls:
-            self.emit_agg_step(c, agg, scope, fn, row_vars)
+            self.emit_agg_step(c, agg, scope, fn, row_vars, S)
         if agg.save_rows and agg.minmax is None:
-            fn.emit(f"_acc[-1] = ({', '.join(row_vars)},)")
+            fn.emit(f"{S(-1)} = ({', '.join(row_vars)},)")
         elif agg.save_rows:
-            fn.emit("if _acc[-1] is None:")
-            fn.emit(f"    _acc[-1] = ({', '.join(row_vars)},)")
+            fn.emit(f"if {S(-1)} is None:")
+            fn.emit(f"    {S(-1)} = ({', '.join(row_vars)},)")
 
     def emit_agg_step(self, c: AggCall, agg: "_AggState", scope: Scope, fn: Func,
-                      row_vars: list[str]) -> None:
+                      row_vars: list[str], S: Callable[[int], str]) -> None:
         n = c.node
         i = c.slot
+        a = S(i)
         name = n.name
         guard = []
         if n.filter is not None:
@@ -840,57 +854,63 @@ class SelectCompiler(ExprCompiler):
         if n.star:
             if guard:
                 fn.emit(f"if {' and '.join(guard)}:")
-                fn.emit(f"    _acc[{i}] += 1")
+                fn.emit(f"    {a} += 1")
             else:
-                fn.emit(f"_acc[{i}] += 1")
+                fn.emit(f"{a} += 1")
             return
         arg = self.value(n.args[0], scope)
         fn.emit(f"_v = {arg}")
+        plain = not guard and c.distinct_slot is None
+        if plain and name in ("sum", "total"):
+            # The common case first: REAL values into a REAL total.
+            fn.emit(f"if (_v.__class__ is float) & ({a}.__class__ is float): {a} += _v")
         conds = ["_v is not None"] + guard
         if c.distinct_slot is not None:
-            d = c.distinct_slot
             m = self.meta(n.args[0], scope)
             dk = f"_gfold(_v, {m.coll!r})" if m.coll not in (None, "BINARY") else "_v"
-            conds.append(f"{dk} not in _acc[{d}]")
-        fn.emit(f"if {' and '.join(conds)}:")
+            conds.append(f"{dk} not in {S(c.distinct_slot)}")
+        prefix = "elif" if plain and name in ("sum", "total", "avg") else "if"
+        if plain and name == "avg":
+            fn.emit(f"if (_v.__class__ is float) & ({a}.__class__ is float):")
+            fn.emit(f"    {a} += _v")
+            fn.emit(f"    {S(i + 1)} += 1")
+        fn.emit(f"{prefix} {' and '.join(conds)}:")
         with fn.indent():
             if c.distinct_slot is not None:
                 m = self.meta(n.args[0], scope)
                 dk = f"_gfold(_v, {m.coll!r})" if m.coll not in (None, "BINARY") else "_v"
-                fn.emit(f"_acc[{c.distinct_slot}].add({dk})")
+                fn.emit(f"{S(c.distinct_slot)}.add({dk})")
             if name == "count":
-                fn.emit(f"_acc[{i}] += 1")
+                fn.emit(f"{a} += 1")
             elif name == "sum":
-                fn.emit(f"_s = _acc[{i}]")
-                fn.emit("if type(_v) is int and (_s is None or type(_s) is int):")
-                fn.emit(f"    _acc[{i}] = _v if _s is None else _s + _v")
+                fn.emit(f"if type(_v) is int and ({a} is None or type({a}) is int):")
+                fn.emit(f"    {a} = _v if {a} is None else {a} + _v")
                 fn.emit("else:")
-                fn.emit(f"    _acc[{i}] = _sum_slow(_s, _v)")
+                fn.emit(f"    {a} = _sum_slow({a}, _v)")
             elif name == "total":
-                fn.emit(f"_acc[{i}] = _total_step(_acc[{i}], _v)")
+                fn.emit(f"{a} = _total_step({a}, _v)")
             elif name == "avg":
-                fn.emit(f"_acc[{i}] = _total_step(_acc[{i}], _v) if type(_v) is not int or type(_acc[{i}]) is not int else _acc[{i}] + _v")
-                fn.emit(f"_acc[{i + 1}] += 1")
+                fn.emit(f"{a} = _total_step({a}, _v) if type(_v) is not int or type({a}) is not int else {a} + _v")
+                fn.emit(f"{S(i + 1)} += 1")
             elif name in ("min", "max"):
                 m = self.meta(n.args[0], scope)
                 coll = m.coll if m.coll not in (None, "BINARY") else None
                 want = -1 if name == "min" else 1
-                fn.emit(f"if _better(_v, _acc[{i}], {want}, {coll!r}):")
-                fn.emit(f"    _acc[{i}] = _v")
+                fn.emit(f"if _better(_v, {a}, {want}, {coll!r}):")
+                fn.emit(f"    {a} = _v")
                 if agg.minmax is c and agg.save_rows:
-                    fn.emit(f"    _acc[-1] = ({', '.join(row_vars)},)")
+                    fn.emit(f"    {S(-1)} = ({', '.join(row_vars)},)")
             elif name in ("group_concat", "string_agg"):
-                fn.emit(f"_parts = _acc[{i}]")
-                fn.emit("if _parts is None:")
-                fn.emit(f"    _acc[{i}] = [_to_text(_v)]")
+                fn.emit(f"if {a} is None:")
+                fn.emit(f"    {a} = [_to_text(_v)]")
                 fn.emit("else:")
                 if len(n.args) == 2:
                     sep = self.value(n.args[1], scope)
                     fn.emit(f"    _sep = {sep}")
-                    fn.emit("    _parts.append('' if _sep is None else _to_text(_sep))")
+                    fn.emit(f"    {a}.append('' if _sep is None else _to_text(_sep))")
                 else:
-                    fn.emit("    _parts.append(',')")
-                fn.emit("    _parts.append(_to_text(_v))")
+                    fn.emit(f"    {a}.append(',')")
+                fn.emit(f"    {a}.append(_to_text(_v))")
 
     def agg_final_code(self, c: AggCall) -> str:
         name = c.node.name
@@ -905,15 +925,16 @@ class SelectCompiler(ExprCompiler):
 
     def emit_aggregate_output(self, agg: "_AggState", exprs: list[A.Expr], having: Optional[A.Expr],
                               scope: Scope, fn: Func, sink: "_Sink", sources: list[Source]) -> None:
-        # The accumulator variables are set up before the loops.
-        fn.pre.append("_groups = {}" if agg.group_by else "_single = None")
         mapping = {id(c.node): self.agg_final_code(c) for c in agg.calls}
         if agg.group_by:
+            fn.pre.append("_groups = {}")
             fn.emit("for _acc in _groups.values():")
         else:
-            fn.emit("if _single is None:")
-            fn.emit(f"    _single = {agg.init_code}")
-            fn.emit("for _acc in (_single,):")
+            # One group, even over no rows: gather the locals into the usual list.
+            S = self._slots(agg)
+            n = agg.slots + (1 if agg.save_rows else 0)
+            fn.emit(f"_acc = [{', '.join(S(i if i < agg.slots else -1) for i in range(n))}]")
+            fn.emit("for _acc in (_acc,):")
         with fn.indent():
             row_vars = [v for s in sources for v in (s.k, s.r)]
             if agg.save_rows:

@@ -252,7 +252,10 @@ class StatementCompiler(SelectCompiler):
         with many.indent():
             many.emit("for _p in _seq:")
             with many.indent():
-                checks = " and ".join(f"type(_p[{i}]) in _PLAIN" for i in range(n)) or "True"
+                checks = " and ".join(
+                    f"((_t := type(_q := _p[{i}])) is str or _q is None or _t is float and _q == _q "
+                    f"or _t is int and -9223372036854775808 <= _q <= 9223372036854775807 or _t is bytes)"
+                    for i in range(n)) or "True"
                 many.emit(f"if type(_p) is not tuple or len(_p) != {n} or not ({checks}):")
                 many.emit("    _p = _bind(_p)")
                 many.emit(f"_v = {rows_code}[0]")

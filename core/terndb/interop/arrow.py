@@ -173,18 +173,6 @@ def _values_kind(values: Any) -> int:
     return k
 
 
-def _arrow_type(pa: Any, kind: int) -> Any:
-    if kind == K_NULL:
-        return pa.null()
-    if kind == K_INT:
-        return pa.int64()
-    if kind == K_FLOAT:
-        return pa.float64()
-    if kind == K_BLOB:
-        return pa.binary()
-    return pa.string()
-
-
 def _kind_of_arrow_type(pa: Any, t: Any) -> int:
     if t == pa.null():
         return K_NULL
