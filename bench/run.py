@@ -184,7 +184,7 @@ def bench_open(engine: str, repeats: int, workdir: str) -> float:
 
 
 def bench_memory(engine: str, workdir: str) -> float:
-    """Peak RSS growth (MiB) of a process holding a 1M-row in-memory table."""
+    """Peak RSS growth (MiB) of a process loading (in 100k-row commits) and scanning a 1M-row in-memory table."""
     code = f"""
 import resource, sys, random
 sys.path.insert(0, {str(ROOT / 'core')!r})
@@ -196,7 +196,7 @@ rnd = random.Random(5)
 for start in range(0, {N_OPEN}, 100000):
     c.executemany('INSERT INTO t VALUES (?, ?, ?, ?)',
                   [(i, rnd.randrange(100), 'name-%07d' % i, i * 0.5) for i in range(start + 1, start + 100001)])
-c.commit()
+    c.commit()
 c.execute('SELECT count(*), sum(amount) FROM t').fetchall()
 print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)
 """

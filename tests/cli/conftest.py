@@ -23,10 +23,12 @@ class Runner:
 
     def __call__(self, *args: str, input: Optional[str] = None, module: str = "terndb",
                  timeout: float = 60) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", module, *args],
-            input=input if input is not None else "", capture_output=True, text=True,
-            encoding="utf-8", cwd=self.cwd, env=self.env, timeout=timeout)
+        proc = subprocess.run(
+            [sys.executable, "-m", module, *args], input=(input or "").encode("utf-8"),
+            capture_output=True, cwd=self.cwd, env=self.env, timeout=timeout)
+        # Decode without newline translation: csv mode ends rows with CRLF.
+        return subprocess.CompletedProcess(proc.args, proc.returncode,
+                                           proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8"))
 
     def shell(self, db: str, *args: str, input: Optional[str] = None) -> subprocess.CompletedProcess:
         return self(*(["shell", db] + list(args)), input=input)

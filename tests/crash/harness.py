@@ -162,6 +162,7 @@ class Reference:
     bounds: list[tuple[int, int, int]]      # per step: (first op, root-slot write op, end op)
     log: list[tuple[str, int, int]]
     image: bytes                            # final current image
+    images: list[bytes] = field(default_factory=list)   # images[i]: file after i commits
 
     @property
     def ops(self) -> int:
@@ -220,6 +221,7 @@ def reference_run(w: Workload) -> Reference:
         if w.prepare:
             w.prepare(ctx)
         states = [dump(conn)]
+        images = [dev.current()]
         bounds = []
         for i, step in enumerate(w.steps):
             start = dev.ops
@@ -231,10 +233,11 @@ def reference_run(w: Workload) -> Reference:
             assert dev.log[end - 1][0] == "sync", "a commit must end with a sync"
             bounds.append((start, slots[0], end))
             states.append(dump(conn))
+            images.append(dev.current())
             assert integrity(conn) == [("ok",)]
     finally:
         close_ctx(ctx)
-    return Reference(w, states, bounds, list(dev.log), dev.current())
+    return Reference(w, states, bounds, list(dev.log), dev.current(), images)
 
 
 def _shape(log: list) -> list:

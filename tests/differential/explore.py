@@ -34,7 +34,12 @@ def main() -> None:
     ap.add_argument("--skip-kind", action="append", default=[])
     ap.add_argument("--no-lastrowid", action="store_true")
     ap.add_argument("--show", type=int, default=40)
+    ap.add_argument("--minimize", metavar="REGEX",
+                    help="search for a mismatch matching REGEX, let Hypothesis shrink it, then drop setup "
+                         "statements that do not matter, and print the reduced script")
     args = ap.parse_args()
+    if args.minimize:
+        return minimize(args)
     skips = [re.compile(s, re.I | re.S) for s in args.skip]
 
     found: dict[tuple, list[Mismatch]] = defaultdict(list)
@@ -99,6 +104,94 @@ def main() -> None:
         print(f"[{kind}] x{len(ms)}")
         print(m.script)
         print(m.detail)
+
+
+def minimize(args: argparse.Namespace) -> None:
+    pat = re.compile(args.minimize, re.I | re.S)
+    skips = [re.compile(s, re.I | re.S) for s in args.skip]
+
+    def interesting(m: Mismatch) -> bool:
+        text = f"{m.kind}\n{m.stmt}\n{m.detail}"
+        return bool(pat.search(text)) and not any(s.search(text) for s in skips)
+
+    strategy = {"queries": query_scenarios(), "typed": typed_row_scenarios(), "exprs": expression_batches(),
+                "dml": dml_scenarios()}[args.what]
+
+    @seed(args.seed)
+    @settings(max_examples=args.examples, database=None, deadline=None, report_multiple_bugs=False,
+              suppress_health_check=list(HealthCheck))
+    @given(x=strategy)
+    def run(x) -> None:  # noqa: ANN001
+        with Pair() as p:
+            try:
+                if args.what == "exprs":
+                    p.check_query(x)
+                    return
+                for stmt in x.setup:
+                    p.setup(stmt)
+                if args.what == "dml":
+                    for step in x.steps:
+                        p.dml(step.stmt, x.tables, returning=step.returning,
+                              check_lastrowid=step.is_insert and not args.no_lastrowid)
+                    return
+                for q in x.queries:
+                    p.check_query(q)
+            except Mismatch as m:
+                if interesting(m):
+                    raise
+    try:
+        run()
+    except Mismatch as m:
+        stmts = [s for s in m.script.split(";\n")]
+        stmts[-1] = stmts[-1].rstrip(";")
+        reduced = reduce_script(stmts, pat)
+        print(";\n".join(reduced) + ";")
+        print(script_mismatch(reduced))
+        return
+    print("# nothing found", file=sys.stderr)
+
+
+def script_mismatch(stmts: list[str]) -> str | None:
+    """Run a script on both engines; describe the first statement whose outcome differs (None: all agree)."""
+    s_con, t_con = harness.open_sqlite(), harness.open_terndb()
+    try:
+        for st in stmts:
+            import sqlite3
+
+            import terndb
+            s = harness._run(s_con, sqlite3.Error, st, (), False)
+            t = harness._run(t_con, terndb.Error, st, (), True)
+            if (s.error is None) != (t.error is None) or t.crashed:
+                return f"{st}\n-- sqlite3: {s.describe()}\n-- terndb : {t.describe()}"
+            if s.error is None:
+                if s.rowcount != t.rowcount or s.ncols != t.ncols or \
+                        harness.multiset_diff(s.rows, t.rows, ()) is not None:
+                    return f"{st}\n-- sqlite3: {s.describe()} rowcount={s.rowcount}\n" \
+                           f"-- terndb : {t.describe()} rowcount={t.rowcount}"
+        return None
+    finally:
+        s_con.close()
+        t_con.close()
+
+
+def reduce_script(stmts: list[str], pat: re.Pattern) -> list[str]:
+    """Greedily drop statements (never the last) while the first mismatch still matches ``pat``."""
+    def ok(cand: list[str], pat: re.Pattern = pat) -> bool:
+        d = script_mismatch(cand)
+        return d is not None and d.startswith(cand[-1]) and bool(pat.search(d))
+    if not ok(stmts):
+        pat = re.compile("")  # the last statement differs in a way the pattern does not see: keep any mismatch
+        if not ok(stmts, pat):
+            return stmts
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(stmts) - 2, -1, -1):
+            cand = stmts[:i] + stmts[i + 1:]
+            if ok(cand, pat):
+                stmts = cand
+                changed = True
+    return stmts
 
 
 def _shape(sql: str) -> str:

@@ -53,8 +53,20 @@ def _shell_parser(p: argparse.ArgumentParser) -> None:
     p.epilog = 'Inside the shell, enter ".help" for the dot commands.'
 
 
+def _tolerant_streams() -> None:
+    """Never die on text the terminal cannot encode or input that is not UTF-8."""
+    for stream, errors in ((sys.stdin, "replace"), (sys.stdout, "backslashreplace"),
+                           (sys.stderr, "backslashreplace")):
+        try:
+            if getattr(stream, "errors", None) == "strict":
+                stream.reconfigure(errors=errors)  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
 def _run_shell(args: argparse.Namespace) -> int:
     from .shell import Shell, ShellExit, resolve_backslashes, stdin_lines
+    _tolerant_streams()
     try:
         shell = Shell(args.path, readonly=args.readonly, bail=args.bail, echo=args.echo)
     except terndb.Error as e:

@@ -255,12 +255,16 @@ class Shell:
 
     # ----------------------------------------------------------- running SQL
 
-    def run_sql(self, sql: str, lineno: Optional[int] = None, final: bool = True) -> bool:
+    def run_sql(self, sql: str, lineno: Optional[int] = None, final: bool = True,
+                bail: Optional[bool] = None) -> bool:
         """Run every statement in ``sql``; return False if one failed.
 
         ``lineno`` is the input line ``sql`` starts on (for error messages);
-        with ``final``, trailing text without a semicolon runs too.
+        with ``final``, trailing text without a semicolon runs too; with ``bail``
+        (default: the .bail setting) the first failure stops the rest.
         """
+        if bail is None:
+            bail = self.bail
         stmts, rest = split_statements(sql)
         if rest is not None and final and not is_blank(rest.text):
             stmts.append(rest)
@@ -269,7 +273,7 @@ class Shell:
             line = None if lineno is None else lineno + sql.count("\n", 0, st.offset)
             if not self.run_statement(st.text, line):
                 ok = False
-                if self.bail:
+                if bail:
                     break
         return ok
 
@@ -326,21 +330,27 @@ class Shell:
     # ---------------------------------------------------------- input loops
 
     def process_text(self, text: str) -> bool:
-        """Run one ``-c`` argument: a dot command, or SQL statements."""
-        try:
-            if text.lstrip().startswith("."):
-                ok = self.do_command(text.strip())
-            else:
-                ok = self.run_sql(text)
-        finally:
-            self._end_unit()
-        return ok
+        """Run one ``-c`` argument (SQL statements and dot commands on lines of
+        their own), stopping at the first error; False if something failed."""
+        lines = iter(text.split("\n"))
+        return self.process_stream(lambda _prompt: next(lines, None), bail=True,
+                                   line_numbers=False)
 
     def process_stream(self, read_line: Callable[[str], Optional[str]], *,
-                       interactive: bool = False) -> bool:
+                       interactive: bool = False, bail: Optional[bool] = None,
+                       line_numbers: bool = True) -> bool:
         """Read lines until EOF, running SQL as statements complete and dot commands
-        as they come; return False if anything failed."""
+        as they come; return False if anything failed.
+
+        Without ``interactive``, a failure stops the input when ``bail`` (default:
+        the .bail setting) is on, and errors name their input line when
+        ``line_numbers`` is on.
+        """
         ok = True
+
+        def stop() -> bool:
+            return not interactive and (self.bail if bail is None else bail)
+        where = (lambda n: None) if interactive or not line_numbers else (lambda n: n)
         buf: list[str] = []
         buf_line = 0
         lineno = 0
@@ -366,7 +376,7 @@ class Shell:
                             ok = False
                     finally:
                         self._end_unit()
-                    if not ok and self.bail and not interactive:
+                    if not ok and stop():
                         break
                     continue
                 if stripped.startswith("#"):
@@ -382,27 +392,27 @@ class Shell:
                 continue
             buf = []
             try:
-                if not self._run_chunk(text, None if interactive else buf_line, interactive):
+                if not self._run_chunk(text, where(buf_line), interactive, stop()):
                     ok = False
             finally:
                 self._end_unit()
-            if not ok and self.bail and not interactive:
+            if not ok and stop():
                 break
-        if buf and not (not ok and self.bail and not interactive):
+        if buf:     # the input ended inside a statement: run what there is
             text = "\n".join(buf)
             if not is_blank(text):
                 try:
-                    if not self._run_chunk(text, None if interactive else buf_line, interactive):
+                    if not self._run_chunk(text, where(buf_line), interactive, stop()):
                         ok = False
                 finally:
                     self._end_unit()
         return ok
 
-    def _run_chunk(self, text: str, lineno: Optional[int], interactive: bool) -> bool:
+    def _run_chunk(self, text: str, lineno: Optional[int], interactive: bool, bail: bool) -> bool:
         if not interactive:
-            return self.run_sql(text, lineno)
+            return self.run_sql(text, lineno, bail=bail)
         try:
-            return self.run_sql(text, lineno)
+            return self.run_sql(text, lineno, bail=False)
         except KeyboardInterrupt:
             self.error("interrupted")
             return False
@@ -421,7 +431,10 @@ class Shell:
                 it = iter(f)
 
                 def read_line(_prompt: str) -> Optional[str]:
-                    line = next(it, None)
+                    try:
+                        line = next(it, None)
+                    except UnicodeDecodeError as e:
+                        raise CommandError(f"{path}: not UTF-8 text: {e}") from None
                     return None if line is None else line.rstrip("\n")
                 self.prompt = self.continuation = ""
                 return self.process_stream(read_line)
@@ -841,6 +854,8 @@ def import_csv(sh: Shell, path: str, table: str, *, sep: str = ",", skip: int = 
                         yield reader.line_num, rec
             except csv.Error as e:
                 raise CommandError(f"{path}:{reader.line_num}: {e}") from None
+            except UnicodeDecodeError as e:
+                raise CommandError(f"{path}: not UTF-8 text: {e}") from None
         rows = records()
         for _ in range(skip):
             if next(rows, None) is None:
@@ -930,10 +945,8 @@ def _setup_readline(sh: Shell) -> Optional[str]:
         if state == 0:
             buf = readline.get_line_buffer().lstrip()
             if buf.startswith(".") and " " not in buf:
-                cands = ["." + c for c in COMMANDS]
-                prefix = "." + text.lstrip(".") if text.startswith(".") else text
-                cache[:] = [c[len(prefix) - len(text):] if not text.startswith(".") else c
-                            for c in cands if c.startswith(prefix)]
+                # '.' is a completer delimiter: text is the command name after it.
+                cache[:] = [c for c in sorted(COMMANDS) if c.startswith(text)]
             else:
                 names: list[str] = []
                 try:

@@ -133,7 +133,9 @@ class Parser:
         if t.kind == STRING:  # SQLite accepts 'name' where a name is expected
             self.i += 1
             return t.value  # type: ignore[return-value]
-        raise self.error(f'expected {what}, found "{t.text}"' if t.kind != EOF else None)
+        if t.kind == EOF:
+            raise self.error()
+        raise self.error(f'near "{self.sql[t.pos:t.pos + len(t.text)]}": syntax error (expected {what})')
 
     def maybe_schema_name(self) -> tuple[Optional[str], str, int]:
         pos = self.tok.pos
