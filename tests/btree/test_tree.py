@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from terndb.btree.tree import NodeCache, Trees
-from terndb.store.format import LEAF_MAX
+from terndb.btree.tree import LEAF_MAX
 from terndb.store.pager import Store
 from terndb.vfs.memory import MemoryBackend
 
@@ -123,3 +123,38 @@ def test_delete_everything_empties_the_tree() -> None:
     for k in ks:
         root = t.delete(root, k)
     assert root == 0
+
+
+def test_persisted_nodes_fit_pages_and_read_back() -> None:
+    store, t = make()
+    root = 0
+    rows = {k: [k, "x" * (k % 300), k * 1.5] for k in range(20000)}
+    for k, v in rows.items():
+        root = t.insert(root, k, v)
+    store.begin()
+    ref = t.persist(root, False, store)
+    store.commit()
+    fresh = Trees(NodeCache(store), epoch=7)
+    got = dict((k, v) for leaf in fresh.leaves(ref) for k, v in zip(leaf.keys, leaf.vals))
+    assert got == rows
+    # Every stored node fits one page (rows are far smaller than a page).
+    assert store.next_pgno < 20000 * 180 / 4080 * 1.6
+    for leaf in fresh.leaves(ref):
+        from terndb.btree.tree import encode_node
+        from terndb.store.format import PAGE_PAYLOAD
+        assert len(encode_node(leaf, False)) <= PAGE_PAYLOAD
+
+
+def test_persist_splits_big_index_inner_nodes() -> None:
+    store, t = make()
+    root = 0
+    keys = [[2, "k" * 200 + str(i), i] for i in range(5000)]
+    for key in keys:
+        root = t.insert(root, key, None, True)
+    store.begin()
+    ref = t.persist(root, True, store)
+    store.commit()
+    fresh = Trees(NodeCache(store), epoch=7)
+    assert [k for leaf in fresh.leaves(ref) for k in leaf.keys] == sorted(keys)
+    leaf, i = next(fresh.seek(ref, keys[3000][:2]))
+    assert leaf.keys[i] == keys[3000]

@@ -21,12 +21,25 @@ SETUP = [
 ]
 
 
+def make_people_db(path: Path) -> None:
+    """Create the sample database in-process (setup only; the shell is what is tested)."""
+    con = terndb.connect(str(path), isolation_level=None)
+    try:
+        for sql in SETUP[1::2]:
+            con.execute(sql)
+    finally:
+        con.close()
+
+
 @pytest.fixture
-def db(run, tmp_path: Path) -> str:
-    proc = run.shell("people.db", *SETUP)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == ""
+def db(tmp_path: Path) -> str:
+    make_people_db(tmp_path / "people.db")
     return "people.db"
+
+
+def test_setup_through_the_shell(run):
+    proc = run.shell("people.db", *SETUP, "-c", "SELECT count(*) FROM people")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "3\n", "")
 
 
 # ------------------------------------------------------------ running SQL
@@ -38,7 +51,8 @@ def test_version(run):
 
 
 def test_command_option_runs_sql_and_exits(run, db):
-    proc = run.shell(db, "-c", "SELECT id, name FROM people ORDER BY id", "--command", "SELECT count(*) FROM people")
+    proc = run.shell(db, "-c", "SELECT id, name FROM people ORDER BY id",
+                     "--command", "SELECT count(*) FROM people")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == '1|Ada\n2|Bob "B"\n3|Zoë\n3\n'
     assert proc.stderr == ""
@@ -109,7 +123,7 @@ def modes_output(tmp_path_factory) -> dict[str, str]:
     from .conftest import Runner
     run = Runner(tmp_path_factory.mktemp("modes"))
     db = "people.db"
-    assert run.shell(db, *SETUP).returncode == 0
+    make_people_db(run.cwd / db)
     lines = [".headers on"]
     for mode in ("list", "csv", "column", "box", "markdown", "json", "line", "table", "tabs",
                  "insert", "quote", "html"):

@@ -320,3 +320,76 @@ def _older_image() -> bytes:
     """The same file (same salt) as it was three commits before the end."""
     ref, _ = _db("chain")
     return ref.images[-4]
+
+
+# ------------------------------------- foreign nodes with valid checksums
+
+def _tree_nodes(path: str) -> tuple[int, dict[tuple[str, int], int]]:
+    """(salt, {(tree id, node kind): a head page of such a node})."""
+    from terndb.store import codec
+    from terndb.store.format import NODE_INNER
+    from terndb.store.pager import Store
+    from terndb.vfs.file import FileBackend
+    st = Store(FileBackend(path, readonly=True))
+    try:
+        roots = codec.decode(st.read_blob(st.meta["roots"]))["roots"]
+        found: dict[tuple[str, int], int] = {}
+        for tid, r in roots.items():
+            stack = [r] if r else []
+            while stack:
+                ref = stack.pop()
+                node = codec.decode(st.read_blob(ref))
+                found.setdefault((tid, node[0]), ref)
+                if node[0] == NODE_INNER:
+                    stack.extend(node[2])
+        return st.salt, found
+    finally:
+        st.close()
+
+
+def _sealed_page(salt: int, pgno: int, data: bytes) -> bytes:
+    """A one-page blob with a valid checksum, as the pager would write it."""
+    from terndb.store import pager
+    body = pager._BODY.pack(1, 1, 0, 0, len(data)) + data
+    body += bytes(PAGE_SIZE - 4 - len(body))
+    return pager._CRC.pack(zlib.crc32(body, (salt + pgno) & 0xFFFFFFFF)) + body
+
+
+FOREIGN_NODES = {
+    "index-leaf": [1, [[5, 1], [6, 2]]],
+    "table-leaf": [0, [1, 2], [[1, "a"], [2, "b"]]],
+    "inner-int-kids": [2, [10], [3, 4]],
+    "inner-str-kids": [2, [10], ["x", "y"]],
+    "leaf-str-keys": [0, ["a"], [[1]]],
+    "rows-not-lists": [0, [1, 2], [1, 2]],
+    "object": {"a": 1},
+    "number": 5,
+    "null": None,
+    "empty": [],
+    "inner-self-loop": "SELF",
+}
+
+
+@pytest.mark.parametrize("payload", sorted(FOREIGN_NODES))
+def test_foreign_node_with_valid_checksum(payload, tmp_path):
+    """A page whose checksum is valid but whose node is of the wrong kind or shape
+    (as a lost write or a page from another tree would leave): DatabaseError or an
+    integrity_check problem, never another exception type, never silence."""
+    import json
+    ref, _ = _db("chain")
+    salt, nodes = _tree_nodes(_write(tmp_path / "src.db", ref.image))
+    bad = []
+    for (tid, kind), pg in sorted(nodes.items()):
+        pl = FOREIGN_NODES[payload]
+        if pl == "SELF":
+            pl = [2, [10], [pg, pg]]
+        buf = bytearray(ref.image)
+        buf[pg * PAGE_SIZE:(pg + 1) * PAGE_SIZE] = _sealed_page(salt, pg, json.dumps(pl).encode())
+        got, ok, err = _read_everything(_write(tmp_path / "n.db", bytes(buf)))
+        what = f"tree {tid} node kind {kind} at page {pg} replaced by {payload}"
+        if err is not None:
+            if type(err) is not terndb.DatabaseError:
+                bad.append(f"{what}: {type(err).__name__}: {err}")
+        elif ok == [("ok",)]:
+            bad.append(f"{what}: went unnoticed")
+    assert not bad, "\n".join(bad)

@@ -20,9 +20,45 @@ from collections import defaultdict
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
-from . import harness
+from . import harness, strategies
 from .harness import Mismatch, Pair
 from .strategies import dml_scenarios, expression_batches, query_scenarios, typed_row_scenarios
+
+
+def _avoid_big_integral_floats() -> None:
+    """Integral floats beyond 2**51: NUMERIC/INTEGER affinity storage differs (known)."""
+    def bad(v: object) -> bool:
+        return isinstance(v, float) and v == v and abs(v) != float("inf") and v.is_integer() and abs(v) >= 2**51
+    orig = strategies.value_strategy
+    strategies.value_strategy = lambda: orig().filter(lambda v: not bad(v))
+    strategies.EDGE_FLOATS[:] = [f for f in strategies.EDGE_FLOATS if not bad(f)]
+    strategies.LITERALS[:] = [x for x in strategies.LITERALS if x not in ("1e16", "9223372036854775808",
+                                                                             "-9223372036854775809", "1e308", "-1e308")]
+    orig_lit = strategies.Gen.literal
+
+    def literal(self):  # noqa: ANN001, ANN202
+        e = orig_lit(self)
+        try:
+            v = float(e.sql.strip("()"))
+        except ValueError:
+            return e
+        return strategies.E("1.5") if bad(v) and ("." in e.sql or "e" in e.sql.lower()) else e
+    strategies.Gen.literal = literal
+
+
+def _avoid_dot_five() -> None:
+    """Text '.5' under numeric affinity crashes TernDB (known)."""
+    for lst in (strategies.EDGE_TEXTS, strategies.LITERALS):
+        lst[:] = [x for x in lst if x not in (".5", "'.5'")]
+
+
+def _avoid_text_vs_blob_affinity() -> None:
+    """Untyped columns compared with TEXT columns (known): give every untyped column a type."""
+    strategies.TYPES_MAIN[:] = [t for t in strategies.TYPES_MAIN if t]
+
+
+AVOID = {"bigfloat": _avoid_big_integral_floats, "dotfive": _avoid_dot_five,
+         "untyped": _avoid_text_vs_blob_affinity}
 
 
 def main() -> None:
@@ -33,11 +69,15 @@ def main() -> None:
     ap.add_argument("--skip", action="append", default=[])
     ap.add_argument("--skip-kind", action="append", default=[])
     ap.add_argument("--no-lastrowid", action="store_true")
+    ap.add_argument("--avoid", action="append", default=[], choices=sorted(AVOID),
+                    help="patch the generators to stop producing inputs that trigger a known discrepancy")
     ap.add_argument("--show", type=int, default=40)
     ap.add_argument("--minimize", metavar="REGEX",
                     help="search for a mismatch matching REGEX, let Hypothesis shrink it, then drop setup "
                          "statements that do not matter, and print the reduced script")
     args = ap.parse_args()
+    for name in args.avoid:
+        AVOID[name]()
     if args.minimize:
         return minimize(args)
     skips = [re.compile(s, re.I | re.S) for s in args.skip]

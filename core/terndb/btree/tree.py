@@ -19,7 +19,12 @@ from typing import Any, Iterator, Optional, Union
 
 from ..errors import DatabaseError
 from ..store import codec
-from ..store.format import INNER_MAX, LEAF_MAX, NODE_INDEX_LEAF, NODE_INNER, NODE_TABLE_LEAF
+from ..store.format import NODE_INDEX_LEAF, NODE_INNER, NODE_TABLE_LEAF, PAGE_PAYLOAD
+
+# In-memory node sizes.  Stored nodes are cut to fit one page when written
+# (see persist), so these only shape the tree while a transaction builds it.
+LEAF_MAX = 384
+INNER_MAX = 192
 from ..store.pager import Store
 
 
@@ -395,7 +400,7 @@ class Trees:
         if leaf.vals is not None:
             del leaf.vals[j]
         if keys:
-            if path and len(keys) < LEAF_MAX // 4:
+            if path and len(keys) < 16:
                 self._merge_leaf(path[-1][0], path[-1][1])
             return new_root
         # Remove empty nodes upward.
@@ -414,7 +419,7 @@ class Trees:
         for j in (i + 1, i - 1):
             if 0 <= j < len(parent.kids):
                 other = self.node(parent.kids[j])
-                if len(other.keys) + len(leaf.keys) <= LEAF_MAX // 2:
+                if len(other.keys) + len(leaf.keys) <= 64:
                     other = self._mut(other)
                     lo, hi = (leaf, other) if j > i else (other, leaf)
                     lo.keys.extend(hi.keys)  # type: ignore[union-attr]
@@ -452,18 +457,92 @@ class Trees:
     # ------------------------------------------------------------------ commit
 
     def persist(self, root: Root, index: bool, store: Store) -> int:
-        """Write the dirty nodes of a tree (children first); return the root's ref."""
+        """Write the dirty nodes of a tree (children first); return the root's ref.
+
+        A node whose encoding would not fit in one page is split into pieces
+        that do (a single oversized entry keeps a multi-page blob of its own),
+        so stored nodes match the page size whatever the row widths are.
+        """
         if type(root) is int:
             return root  # type: ignore[return-value]
-        node: Node = root  # type: ignore[assignment]
-        if node.ref:
-            return node.ref
-        if not node.is_leaf:
-            kids = node.kids  # type: ignore[union-attr]
-            for i, k in enumerate(kids):
-                if type(k) is not int:
-                    kids[i] = self.persist(k, index, store)
-        node.ref = store.write_blob(encode_node(node, index))
-        node.epoch = -1
-        self.cache.put(node)
-        return node.ref
+        if root.ref:  # type: ignore[union-attr]
+            return root.ref  # type: ignore[union-attr]
+        pieces = self._persist_node(root, index, store)  # type: ignore[arg-type]
+        while len(pieces) > 1:
+            # The root split: add levels until one node holds everything.
+            keys = [k for k, _ in pieces[1:]]
+            kids = [r for _, r in pieces]
+            pieces = self._write_inner(keys, kids, store, index, pieces[0][0])
+        return pieces[0][1]
+
+    def _persist_node(self, node: Node, index: bool, store: Store) -> list[tuple[Any, int]]:
+        """[(first key, ref), ...]: the node as written, possibly in several pieces."""
+        if node.is_leaf:
+            return self._write_leaf(node, index, store)  # type: ignore[arg-type]
+        keys: list = []
+        kids: list = []
+        for i, k in enumerate(node.kids):  # type: ignore[union-attr]
+            if i:
+                keys.append(node.keys[i - 1])  # type: ignore[union-attr]
+            if type(k) is int:
+                kids.append(k)
+                continue
+            if k.ref:
+                kids.append(k.ref)
+                continue
+            pieces = self._persist_node(k, index, store)
+            kids.append(pieces[0][1])
+            for sep, ref in pieces[1:]:
+                keys.append(sep)
+                kids.append(ref)
+        first = node.keys[0] if node.keys else None  # type: ignore[union-attr]
+        return self._write_inner(keys, kids, store, index, first)
+
+    def _write_leaf(self, leaf: Leaf, index: bool, store: Store) -> list[tuple[Any, int]]:
+        n = len(leaf.keys)
+        if n > 48:
+            # Estimate the entry size from a sample and cut page-sized pieces,
+            # rather than encoding a big leaf only to find it does not fit.
+            sample = Leaf(leaf.keys[:8] + leaf.keys[-8:],
+                          None if leaf.vals is None else leaf.vals[:8] + leaf.vals[-8:])
+            per_entry = len(encode_node(sample, index)) / 16.0
+            per = max(1, int(PAGE_PAYLOAD * 0.94 / per_entry))
+            if per < n:
+                out: list[tuple[Any, int]] = []
+                for lo in range(0, n, per):
+                    piece = Leaf(leaf.keys[lo:lo + per],
+                                 None if leaf.vals is None else leaf.vals[lo:lo + per], 0, self.epoch)
+                    out.extend(self._write_leaf(piece, index, store))
+                return out
+        data = encode_node(leaf, index)
+        if len(data) <= PAGE_PAYLOAD or n <= 1:
+            leaf.ref = store.write_blob(data)
+            leaf.epoch = -1
+            self.cache.put(leaf)
+            return [(leaf.keys[0] if n else None, leaf.ref)]
+        half = n // 2
+        vals = leaf.vals
+        return (self._write_leaf(Leaf(leaf.keys[:half], None if vals is None else vals[:half], 0, self.epoch),
+                                 index, store)
+                + self._write_leaf(Leaf(leaf.keys[half:], None if vals is None else vals[half:], 0, self.epoch),
+                                   index, store))
+
+    def _write_inner(self, keys: list, kids: list, store: Store, index: bool,
+                     first: Any) -> list[tuple[Any, int]]:
+        node = Inner(keys, kids, 0, -1)
+        data = encode_node(node, index)
+        n = len(kids)
+        if (len(data) <= PAGE_PAYLOAD and n <= INNER_MAX) or n <= 2:
+            node.ref = store.write_blob(data)
+            self.cache.put(node)
+            return [(first, node.ref)]
+        parts = max(2, min(n // 2, -(-len(data) * 21 // (PAGE_PAYLOAD * 20)), ), -(-n // INNER_MAX))
+        step = -(-n // parts)
+        out: list[tuple[Any, int]] = []
+        for lo in range(0, n, step):
+            # Kids lo..lo+step-1 and the keys between them; keys[lo-1] moves up.
+            sub_kids = kids[lo:lo + step]
+            sub_keys = keys[lo:lo + len(sub_kids) - 1]
+            sep = first if lo == 0 else keys[lo - 1]
+            out.extend(self._write_inner(sub_keys, sub_kids, store, index, sep))
+        return out

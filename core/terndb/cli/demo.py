@@ -108,7 +108,7 @@ def build(con: Any, seed: int = 1859) -> None:
         for stmt in SCHEMA.split(";"):
             if stmt.strip():
                 con.execute(stmt)
-        authors = []
+        authors: list[tuple[int, str, str, int]] = []
         used: set[str] = set()
         while len(authors) < 30:
             name = f"{rnd.choice(_FIRST)} {rnd.choice(_LAST)}"
@@ -118,7 +118,7 @@ def build(con: Any, seed: int = 1859) -> None:
             authors.append((len(authors) + 1, name, rnd.choice(_COUNTRIES), rnd.randint(1930, 1995)))
         con.executemany("INSERT INTO authors VALUES (?, ?, ?, ?)", authors)
 
-        books = []
+        books: list[tuple[Any, ...]] = []
         titles: set[str] = set()
         genres = sorted(_GENRES)
         while len(books) < 120:
@@ -236,7 +236,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if sys.stdin.isatty():
             sys.stdout.write(banner(args.db, built) + "\n")
             try:
-                shell.repl()
+                shell.repl(banner=False)
             except ShellExit as e:
                 return e.code or 0
             return 0

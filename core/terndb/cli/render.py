@@ -398,9 +398,11 @@ def query_plan_tree(rows: Iterable[tuple]) -> list[str]:
     """EXPLAIN QUERY PLAN rows (id, parent, notused, detail) drawn as a tree."""
     rows = list(rows)
     children: dict[Any, list[tuple]] = {}
-    ids = {r[0] for r in rows}
+    seen_ids: set = set()
     for r in rows:
-        parent = r[1] if r[1] in ids else 0
+        # A parent is always an earlier row; anything else (a malformed plan) goes to the top.
+        parent = r[1] if r[1] in seen_ids else 0
+        seen_ids.add(r[0])
         children.setdefault(parent, []).append(r)
     out = ["QUERY PLAN"]
     seen: set = set()

@@ -442,14 +442,15 @@ class Shell:
             self.prompt, self.continuation = saved
             self._read_depth -= 1
 
-    def repl(self, stdin: Optional[TextIO] = None) -> None:
+    def repl(self, stdin: Optional[TextIO] = None, banner: bool = True) -> None:
         """The interactive loop: prompts, line editing and history where available."""
         stdin = stdin if stdin is not None else sys.stdin
         history = _setup_readline(self) if stdin.isatty() else None
-        self.stdout.write(f"TernDB version {terndb.__version__} "
-                          f"(SQLite {terndb.sqlite_version} dialect)\n"
-                          'Enter ".help" for usage hints.\n')
-        if self.is_memory:
+        if banner:
+            self.stdout.write(f"TernDB version {terndb.__version__} "
+                              f"(SQLite {terndb.sqlite_version} dialect)\n"
+                              'Enter ".help" for usage hints.\n')
+        if banner and self.is_memory:
             self.stdout.write("Connected to a transient in-memory database.\n"
                               'Use ".open FILENAME" to reopen on a persistent database.\n')
 
@@ -875,7 +876,7 @@ def import_csv(sh: Shell, path: str, table: str, *, sep: str = ",", skip: int = 
             else:
                 first = next(rows, None)
                 if first is None:
-                    raise CommandError(f"{path}: empty file, no header row to create {table} from")
+                    raise CommandError(f"{path}: no header row to create {table} from (empty file?)")
                 cols = _header_names(first[1])
                 ncol = len(cols)
                 con.execute(f"CREATE TABLE {qt}("

@@ -63,8 +63,9 @@ class SelectCompiler(ExprCompiler):
         super().__init__(*args, **kw)
         self.ctes: list[dict[str, CTEDef]] = []
         self._subq_cache: dict[tuple[int, int], Query] = {}
-        self.plan_lines: list[tuple[int, str]] = []
+        self.plan_lines: list[tuple[int, int, str]] = []   # (id, parent id, text)
         self._depth = 0
+        self._plan_parent = 0
         self.estimates: Callable[[TableInfo], float] = lambda t: 1000.0
 
     # ------------------------------------------------------------ plumbing
@@ -95,8 +96,10 @@ class SelectCompiler(ExprCompiler):
             return q.metas[0] if q.metas else Meta()
         return super().meta(e, scope)
 
-    def note_plan(self, text: str) -> None:
-        self.plan_lines.append((self._depth, text))
+    def note_plan(self, text: str) -> int:
+        nid = len(self.plan_lines) + 1
+        self.plan_lines.append((nid, self._plan_parent, text))
+        return nid
 
     # --------------------------------------------------------------- queries
 
@@ -115,6 +118,9 @@ class SelectCompiler(ExprCompiler):
         host = self.fn
         fn = into if into is not None else host.nested(self.mod.fresh(name_hint))
         self.fn = fn
+        saved_parent = self._plan_parent
+        if self._depth > 0 or into is None:
+            self._plan_parent = self.note_plan("SUBQUERY")
         self._depth += 1
         saved_det = self.deterministic
         self.deterministic = True
@@ -122,11 +128,14 @@ class SelectCompiler(ExprCompiler):
             body = sel.body
             if isinstance(body, A.Compound):
                 q = self.compound(sel, outer, fn)
+            elif isinstance(body, A.Values):
+                q = self.values_query(body, sel, outer, fn)
             else:
                 q = self.core(body, outer, fn, sel.order_by, sel.limit, sel.offset, limit_one)
         finally:
             self.fn = host
             self._depth -= 1
+            self._plan_parent = saved_parent
             q_det = self.deterministic
             self.deterministic = saved_det and q_det
             if pushed:
@@ -134,6 +143,23 @@ class SelectCompiler(ExprCompiler):
         q.fn = fn.name
         q.deterministic = q_det
         return q
+
+    def values_query(self, body: A.Values, sel: A.Select, outer: Optional[Scope], fn: Func) -> Query:
+        """VALUES (...), (...) as a query: columns column1, column2, ..."""
+        scope = Scope([], outer, self.sql)
+        width = len(body.rows[0])
+        names = [f"column{i + 1}" for i in range(width)]
+        if sel.order_by or sel.limit is not None:
+            core = A.SelectCore([A.ResultColumn(A.Column(n), None, n) for n in names],
+                                A.SubqueryRef(A.Select(body), "_values"))
+            return self.core(core, outer, fn, sel.order_by, sel.limit, sel.offset)
+        for row in body.rows:
+            for e in row:
+                if contains_aggregate(e):
+                    raise self.err("misuse of aggregate function in VALUES")
+            fn.emit("yield (" + ", ".join(self.value(e, scope) for e in row) + ",)")
+        self.note_plan(f"SCAN {len(body.rows)} CONSTANT ROW{'S' if len(body.rows) > 1 else ''}")
+        return Query("", names, [Meta() for _ in names], bool(scope.outer_refs))
 
     # ------------------------------------------------------------------ FROM
 

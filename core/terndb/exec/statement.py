@@ -37,7 +37,7 @@ class Prepared:
     run: Optional[Callable[..., Any]] = None   # run(ctx, params) -> iterator of rows
     run_many: Optional[Callable[..., Any]] = None   # run_many(ctx, seq, bind) -> rows changed
     source: str = ""
-    plan: list[tuple[int, str]] = field(default_factory=list)
+    plan: list[tuple[int, int, str]] = field(default_factory=list)
     catalog_version: int = 0
     catalog: Optional[Catalog] = None
     returns_rows: bool = False
@@ -467,19 +467,16 @@ def prepare(parsed: A.Parsed, catalog: Catalog, udfs: Optional[dict[str, Any]] =
         p.returns_rows = True
         if st.query_plan:
             p.names = ["id", "parent", "notused", "detail"]
-            rows = []
-            stack: list[int] = [0]
-            for i, (depth, text) in enumerate(inner.plan, start=1):
-                parent = 0
-                rows.append((i, parent if depth <= 1 else depth - 1, 0, text))
+            rows = [(nid, parent, 0, text) for nid, parent, text in inner.plan]
             p.run = lambda ctx, params, rows=rows: iter(rows)
         else:
             p.names = ["addr", "opcode", "detail"]
-            rows2: list[tuple] = [(i, "PLAN", text) for i, (_, text) in enumerate(inner.plan)]
+            rows2: list[tuple] = [(i, "PLAN", text) for i, (_, _, text) in enumerate(inner.plan)]
             base = len(rows2)
             for j, line in enumerate(inner.source.splitlines()):
                 rows2.append((base + j, "PY", line))
             p.run = lambda ctx, params, rows=rows2: iter(rows)
+        p.description = tuple((n, None, None, None, None, None, None) for n in p.names)
         return p
     if isinstance(st, A.Select):
         comp = StatementCompiler(catalog, parsed.sql, udfs, estimates)

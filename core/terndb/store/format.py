@@ -26,9 +26,8 @@ MAX_ROOT_RECORD = SLOT_SIZE - SLOT_HEADER
 MAX_INLINE_FREE = 200       # free page numbers kept in the root record itself
 FREE_CHUNK = 1000          # free page numbers per spilled free-list page (u32 each)
 
-# B-tree node shapes: a node splits when it holds more entries than this.
-LEAF_MAX = 96               # rows per table/index leaf
-INNER_MAX = 192             # children per inner node
+# A stored B-tree node fits in one page (PAGE_PAYLOAD bytes of JSON) unless it
+# holds a single entry too large for a page, which then spans a blob chain.
 
 # Node kinds inside a blob's JSON: [kind, ...]
 NODE_TABLE_LEAF = 0
