@@ -57,7 +57,12 @@ def _avoid_text_vs_blob_affinity() -> None:
     strategies.TYPES_MAIN[:] = [t for t in strategies.TYPES_MAIN if t]
 
 
-AVOID = {"bigfloat": _avoid_big_integral_floats, "dotfive": _avoid_dot_five,
+def _avoid_ipk() -> None:
+    """INTEGER PRIMARY KEY rejects numeric text (known)."""
+    strategies.IPK_PROBABILITY = 0.0
+
+
+AVOID = {"ipk": _avoid_ipk, "bigfloat": _avoid_big_integral_floats, "dotfive": _avoid_dot_five,
          "untyped": _avoid_text_vs_blob_affinity}
 
 

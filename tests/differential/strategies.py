@@ -801,8 +801,11 @@ class Gen:
             if self.coin(0.1):
                 sel.sql += " LIMIT -1"
             return
-        idx = list(range(sel.ncols))
-        k = self.n(1, min(3, sel.ncols))
+        # group_concat element order is unspecified: never sort on it
+        idx = [i for i in range(sel.ncols) if not isinstance(sel.kinds[i], tuple)]
+        if not idx:
+            return
+        k = self.n(1, min(3, len(idx)))
         chosen = self.draw(st.permutations(idx))[:k]
         terms = []
         order = []
@@ -937,6 +940,7 @@ class Gen:
 
 
 COL_NAMES = ["a", "b", "c", "d", "e", "f"]
+IPK_PROBABILITY = 0.35  # of an INTEGER column becoming the INTEGER PRIMARY KEY (explore.py may lower it)
 
 
 def draw_table(g: Gen, name: str, constraints: bool = True, checks: bool = False) -> Table:
@@ -949,7 +953,7 @@ def draw_table(g: Gen, name: str, constraints: bool = True, checks: bool = False
         decl = g.pick(TYPES_MAIN) if decl == "main" else g.pick(TYPES_ODD)
         c = Column(nm, decl)
         if constraints:
-            if not has_pk and decl == "INTEGER" and g.coin(0.35):
+            if not has_pk and decl == "INTEGER" and g.coin(IPK_PROBABILITY):
                 c.pk = True
                 has_pk = True
             elif not has_pk and g.coin(0.04):
