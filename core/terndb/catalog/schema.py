@@ -239,7 +239,7 @@ class Catalog:
         for ix in t.indexes:
             self.indexes[ix.name.lower()] = ix
         renamed = {ix_old.name.lower(): ix_new.name.lower()
-                   for ix_old, ix_new in zip(old.indexes, t.indexes)}
+                   for ix_old, ix_new in zip(old.indexes, t.indexes) if ix_old.tree == ix_new.tree}
         self.order = [(k, new_key) if (k, n) == ("table", old_key) else
                       (k, renamed.get(n, n)) if k == "index" else (k, n)
                       for k, n in self.order]

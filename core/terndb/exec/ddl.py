@@ -197,14 +197,19 @@ def _replace_idents(sql: str, old: str, new: str, first_only: bool = False,
     """Replace identifier tokens equal to ``old`` (case-insensitive) with ``new``."""
     out = []
     last = 0
-    quoted_new = '"' + new.replace('"', '""') + '"'
+    import re
+    from ..sql.parser import RESERVED
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", new) and new.upper() not in RESERVED:
+        quoted_new = new           # SQLite leaves a plain new column name unquoted
+    else:
+        quoted_new = '"' + new.replace('"', '""') + '"'
     for tok in tokenize(sql):
         if tok.pos < start_after:
             continue
         if tok.kind in (WORD, QUOTED) and str(tok.value).lower() == old.lower():
             out.append(sql[last:tok.pos])
             out.append(quoted_new)
-            last = tok.pos + len(sql[tok.pos:].split(None, 1)[0]) if False else tok.pos + _token_len(sql, tok)
+            last = tok.pos + _token_len(sql, tok)
             if first_only:
                 break
     out.append(sql[last:])
@@ -241,16 +246,10 @@ def alter_table(txn: Txn, st: A.AlterTable, sql: str) -> None:
         if new.lower().startswith("sqlite_"):
             raise SQLError(f"object name reserved for internal use: {new}", sql, st.pos)
         new_sql = _rename_create(t.sql, new)
-        t2 = _rebuild(t, new_sql, new_name=new)
+        t2 = _rebuild(t, new_sql, new_name=new,
+                      edit_index_sql=lambda s: _rename_index_table(s, t.name, new))
         cat = cat.copy()
         cat.replace_table(t.name, t2)
-        for ixname, ix in list(cat.indexes.items()):
-            if ix.table.lower() == key:
-                ix2 = IndexInfo(ix.name if ix.sql is not None else ix.name.replace(f"_{t.name}_", f"_{new}_"),
-                                new, ix.columns, ix.collations, ix.descs, ix.unique, ix.tree,
-                                _replace_idents(ix.sql, t.name, new) if ix.sql else None,
-                                ix.where, ix.conflict, ix.origin)
-                _swap_index(cat, t2, ix, ix2)
         for trname, tr in list(cat.triggers.items()):
             if tr.table.lower() == key:
                 cat.triggers[trname] = build_trigger(parse_one(_replace_idents(tr.sql, t.name, new)).statement,
@@ -265,14 +264,9 @@ def alter_table(txn: Txn, st: A.AlterTable, sql: str) -> None:
         if t.column_position(new) is not None:
             raise SQLError(f"duplicate column name: {new}", sql, st.pos)
         new_sql = _replace_idents(t.sql, old, new)
-        t2 = _rebuild(t, new_sql)
+        t2 = _rebuild(t, new_sql, edit_index_sql=lambda s: _replace_idents(s, old, new, start_after=_on_clause(s)))
         cat = cat.copy()
         cat.replace_table(t.name, t2)
-        for ix in list(t2.indexes):
-            if ix.sql:
-                ix2 = IndexInfo(ix.name, ix.table, ix.columns, ix.collations, ix.descs, ix.unique, ix.tree,
-                                _replace_idents(ix.sql, old, new), ix.where, ix.conflict, ix.origin)
-                _swap_index(cat, t2, ix, ix2)
     elif st.action == "ADD COLUMN":
         cd = st.column_def
         assert cd is not None
@@ -329,6 +323,26 @@ def alter_table(txn: Txn, st: A.AlterTable, sql: str) -> None:
     txn.catalog = cat
 
 
+def _on_clause(sql: str) -> int:
+    """Offset just after ``ON table`` in CREATE INDEX text (column names follow it)."""
+    toks = tokenize(sql)
+    for i, tok in enumerate(toks):
+        if tok.kind == WORD and tok.text == "ON" and i + 1 < len(toks):
+            return toks[i + 1].pos + _token_len(sql, toks[i + 1])
+    return 0
+
+
+def _rename_index_table(sql: str, old: str, new: str) -> str:
+    """Point CREATE INDEX text at the renamed table."""
+    toks = tokenize(sql)
+    for i, tok in enumerate(toks):
+        if tok.kind == WORD and tok.text == "ON" and i + 1 < len(toks):
+            t = toks[i + 1]
+            end = t.pos + _token_len(sql, t)
+            return sql[:t.pos] + '"' + new.replace('"', '""') + '"' + sql[end:]
+    return sql
+
+
 def _swap_index(cat: Catalog, t2: TableInfo, ix: IndexInfo, ix2: IndexInfo) -> None:
     cat.indexes.pop(ix.name.lower(), None)
     cat.indexes[ix2.name.lower()] = ix2
@@ -353,7 +367,10 @@ def _rename_create(sql: str, new: str) -> str:
     return sql[:tok.pos] + '"' + new.replace('"', '""') + '"' + sql[end:]
 
 
-def _rebuild(t: TableInfo, new_sql: str, new_name: Optional[str] = None) -> TableInfo:
+def _rebuild(t: TableInfo, new_sql: str, new_name: Optional[str] = None,
+             edit_index_sql: Callable[[str], str] = lambda s: s) -> TableInfo:
+    """The table as defined by ``new_sql``, keeping tree ids; explicit indexes are
+    re-derived from their (edited) SQL so column positions follow the new definition."""
     st = parse_one(new_sql).statement
     trees = {ix.name: ix.tree for ix in t.indexes if ix.sql is None}
     old_name = t.name
@@ -363,10 +380,10 @@ def _rebuild(t: TableInfo, new_sql: str, new_name: Optional[str] = None) -> Tabl
             name = name.replace(f"sqlite_autoindex_{new_name}_", f"sqlite_autoindex_{old_name}_")
         return trees[name]
     t2 = build_table(st, t.tree, new_sql, index_tree)
-    # Keep explicitly created indexes (rebuilt with column positions by name).
     for ix in t.indexes:
         if ix.sql is not None:
-            t2.indexes.append(ix)
+            sql = edit_index_sql(ix.sql)
+            t2.indexes.append(build_index(parse_one(sql).statement, t2, ix.tree, sql))
     return t2
 
 
