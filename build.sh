@@ -33,6 +33,7 @@ case "$cmd" in
     ;;
   test)
     setup
+    "$PY" -m mypy core/terndb
     TERNDB_SLT_DIR="$CORPUS" "$PY" -m pytest -q "$@"
     ;;
   slt)

@@ -36,7 +36,7 @@ class State:
 
     __slots__ = ("txid", "catalog", "roots", "seqs")
 
-    def __init__(self, txid: int, catalog: Catalog, roots: dict[int, Root], seqs: dict[int, int]):
+    def __init__(self, txid: int, catalog: Catalog, roots: dict[int, Any], seqs: dict[int, int]):
         self.txid = txid
         self.catalog = catalog
         self.roots = roots
@@ -127,7 +127,7 @@ class Database:
         except Exception as e:
             raise DatabaseError(f"database disk image is malformed: cannot read the schema of "
                                 f"{self.store.name!r} ({e})") from e
-        return State(self.store.txid, catalog, roots, seqs)
+        return State(self.store.txid, catalog, dict(roots), seqs)
 
     def snapshot(self) -> State:
         return self.committed

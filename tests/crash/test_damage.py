@@ -36,6 +36,8 @@ def _db(kind: str):
     kind "chain": the free pages are in a spilled free-list chunk; "inline": in the root."""
     if kind not in _FIXTURES:
         steps = workloads.free_list().steps[:5] + workloads.indexes().steps[:3]
+        if kind == "small":
+            steps = workloads.indexes().steps[:3]
         if kind == "inline":
             steps.append(_extra_insert)
         ref = reference_run(Workload(f"damage-{kind}", steps))
@@ -46,7 +48,7 @@ def _db(kind: str):
             owners, problems = page_map(path)
         assert not problems
         kinds = {o.split(" (")[0] for o in owners.values()}
-        want = {"free-list chunk"} if kind == "chain" else {"free"}
+        want = {"chain": {"free-list chunk"}, "inline": {"free"}, "small": set()}[kind]
         assert want <= kinds, kinds
         _FIXTURES[kind] = (ref, owners)
     return _FIXTURES[kind]
@@ -370,26 +372,59 @@ FOREIGN_NODES = {
 }
 
 
+def _foreign_node_outcome(path: str) -> str:
+    """'' if the damage was reported properly, else what went wrong."""
+    got, ok, err = _read_everything(path)
+    if err is not None:
+        return "" if type(err) is terndb.DatabaseError else f"{type(err).__name__}: {err}"
+    return "went unnoticed" if ok == [("ok",)] else ""
+
+
+_CHILD = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (512 << 20, 512 << 20))
+sys.path.insert(0, sys.argv[2])
+from crash.test_damage import _foreign_node_outcome
+print(repr(_foreign_node_outcome(sys.argv[1])))
+"""
+
+
 @pytest.mark.parametrize("payload", sorted(FOREIGN_NODES))
 def test_foreign_node_with_valid_checksum(payload, tmp_path):
     """A page whose checksum is valid but whose node is of the wrong kind or shape
     (as a lost write or a page from another tree would leave): DatabaseError or an
-    integrity_check problem, never another exception type, never silence."""
+    integrity_check problem, never another exception type, never silence, never a hang
+    (each case runs in a child process with a time and memory limit)."""
     import json
-    ref, _ = _db("chain")
+    import subprocess
+    import sys
+    ref, _ = _db("small")
     salt, nodes = _tree_nodes(_write(tmp_path / "src.db", ref.image))
     bad = []
     for (tid, kind), pg in sorted(nodes.items()):
         pl = FOREIGN_NODES[payload]
         if pl == "SELF":
+            if kind != 2 or tid != "1":     # the table tree (a healthy read takes < 0.5 s)
+                continue
             pl = [2, [10], [pg, pg]]
         buf = bytearray(ref.image)
         buf[pg * PAGE_SIZE:(pg + 1) * PAGE_SIZE] = _sealed_page(salt, pg, json.dumps(pl).encode())
-        got, ok, err = _read_everything(_write(tmp_path / "n.db", bytes(buf)))
+        path = _write(tmp_path / f"n{tid}-{kind}.db", bytes(buf))
         what = f"tree {tid} node kind {kind} at page {pg} replaced by {payload}"
-        if err is not None:
-            if type(err) is not terndb.DatabaseError:
-                bad.append(f"{what}: {type(err).__name__}: {err}")
-        elif ok == [("ok",)]:
-            bad.append(f"{what}: went unnoticed")
+        if payload.endswith("loop"):
+            tests_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+            try:
+                res = subprocess.run([sys.executable, "-c", _CHILD, path, tests_dir],
+                                     capture_output=True, text=True, timeout=4)
+            except subprocess.TimeoutExpired:
+                bad.append(f"{what}: reading the database hangs (no cycle detection)")
+                continue
+            if res.returncode != 0:
+                bad.append(f"{what}: child failed: {res.stderr.strip().splitlines()[-1:]}")
+                continue
+            outcome = eval(res.stdout.strip().splitlines()[-1])
+        else:
+            outcome = _foreign_node_outcome(path)
+        if outcome:
+            bad.append(f"{what}: {outcome}")
     assert not bad, "\n".join(bad)

@@ -54,7 +54,7 @@ def _avoid_dot_five() -> None:
 
 def _avoid_text_vs_blob_affinity() -> None:
     """Untyped columns compared with TEXT columns (known): give every untyped column a type."""
-    strategies.TYPES_MAIN[:] = [t for t in strategies.TYPES_MAIN if t]
+    strategies.TYPES_MAIN[:] = [t for t in strategies.TYPES_MAIN if t and t != "BLOB"]
 
 
 def _avoid_ipk() -> None:
@@ -62,7 +62,15 @@ def _avoid_ipk() -> None:
     strategies.IPK_PROBABILITY = 0.0
 
 
-AVOID = {"ipk": _avoid_ipk, "bigfloat": _avoid_big_integral_floats, "dotfive": _avoid_dot_five,
+def _avoid_negative_zero() -> None:
+    """-0.0 in REAL columns and -(x) of 0.0 (known)."""
+    orig = strategies.value_strategy
+    strategies.value_strategy = lambda: orig().filter(lambda v: not (isinstance(v, float) and v == 0.0))
+    strategies.EDGE_FLOATS[:] = [f for f in strategies.EDGE_FLOATS if f != 0.0]
+    strategies.LITERALS[:] = [x for x in strategies.LITERALS if x not in ("-0.0", "0.0")]
+
+
+AVOID = {"ipk": _avoid_ipk, "negzero": _avoid_negative_zero, "bigfloat": _avoid_big_integral_floats, "dotfive": _avoid_dot_five,
          "untyped": _avoid_text_vs_blob_affinity}
 
 

@@ -22,6 +22,7 @@ must compare loosely (group_concat element order, float sums).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -226,6 +227,10 @@ class Sel:
     aliased: bool = True
 
 
+# constructs that keep one of several equal values without saying which
+TIE_SENSITIVE = re.compile(r"\b(DISTINCT|UNION(?!\s+ALL)|INTERSECT|EXCEPT|GROUP\s+BY|min\s*\(|max\s*\()", re.I)
+
+
 def _is_int_literal(sql: str) -> bool:
     return sql.strip("()+- ").isdigit()
 
@@ -247,6 +252,8 @@ class Gen:
         self.views = views or []
         self.ctes: list[tuple[str, Source]] = []
         self.n_alias = 0
+        self.tie_views: set[str] = set()  # views whose definition merges equal values
+        self.data_pool: list[str] = []  # SQL literals of values inserted into the tables
 
     # -- primitives
 
@@ -277,6 +284,8 @@ class Gen:
     # -- leaves
 
     def literal(self) -> E:
+        if self.data_pool and self.coin(0.35):
+            return E(self.pick(self.data_pool))  # a value that is in the tables: predicates match
         lit = self.choose((6, "pool"), (1, "int"), (1, "float"), (1, "text"))
         if lit == "pool":
             return E(self.pick(LITERALS))
@@ -715,7 +724,7 @@ class Gen:
         else:
             frm, scope, star_ok = self.from_clause(allow_derived=depth_budget > 1)
         base = Ctx(cols=scope, allow_sub=depth_budget > 0)
-        aggregate = bool(scope) and self.coin(0.3)
+        aggregate = bool(scope) and self.coin(0.35)
         items: list[E] = []
         star = False
         groups: list[E] = []
@@ -725,12 +734,12 @@ class Gen:
             for _ in range(ng):
                 g = self.column(base, inner_only=True) if self.coin(0.75) else self.expr(Ctx(cols=scope,
                                                                                               allow_sub=False), 1)
-                if g is not None and not g.sql.lstrip("-").isdigit():
+                if g is not None and not _is_int_literal(g.sql):
                     groups.append(g)
             actx = Ctx(cols=[], agg_atoms=groups, agg_cols=scope, allow_sub=depth_budget > 0)
             k = ncols if ncols is not None else self.n(1, 4)
             for i in range(k):
-                what = self.choose((4 if groups else 0, "group"), (2 if allow_concat else 0, "concat"),
+                what = self.choose((4 if groups else 0, "group"), (3 if allow_concat else 0, "concat"),
                                    (10, "expr"))
                 if what == "group":
                     items.append(self.pick(groups))
@@ -766,11 +775,11 @@ class Gen:
         sql = f"SELECT {'DISTINCT ' if distinct else ''}{select_list}"
         if frm:
             sql += f" FROM {frm}"
-        if scope and self.coin(0.6):
+        if scope and self.coin(0.5):
             sql += f" WHERE {self.cond(base, self.n(0, 3)).sql}"
         if aggregate and group_sql:
             sql += f" GROUP BY {', '.join(group_sql)}"
-            if self.coin(0.4):
+            if self.coin(0.5):
                 hctx = Ctx(cols=[], agg_atoms=groups, agg_cols=scope, allow_sub=depth_budget > 0)
                 sql += f" HAVING {self.cond(hctx, 1).sql}"
         elif aggregate and self.coin(0.05):
@@ -796,7 +805,12 @@ class Gen:
             return
         if what == "hidden":
             ctx = Ctx(cols=scope, allow_sub=False)
-            terms = [self.expr(ctx, 1).sql + self.pick(["", " DESC", " ASC"]) for _ in range(self.n(1, 2))]
+            terms = []
+            for _ in range(self.n(1, 2)):
+                t = self.expr(ctx, 1).sql
+                if _is_int_literal(t):  # would be an ordinal
+                    t = f"{scope[0].qual}.{scope[0].name}"
+                terms.append(t + self.pick(["", " DESC", " ASC"]))
             sel.sql += " ORDER BY " + ", ".join(terms)
             if self.coin(0.1):
                 sel.sql += " LIMIT -1"
@@ -836,8 +850,11 @@ class Gen:
         sel.sql += " ORDER BY " + ", ".join(terms)
         sel.order = tuple(order)
         if self.coin(0.4):
-            lim = self.pick(["0", "1", "2", "3", "5", "-1", "100", "'2'", "1+1", "2.0", "NULL", "'x'", "1.5",
-                             "(SELECT count(*) FROM t1)"])
+            lim = self.choose((12, "good"), (1, "odd"))
+            if lim == "good":
+                lim = self.pick(["0", "1", "2", "3", "5", "-1", "100", "'2'", "1+1", "2.0", "(SELECT count(*) FROM t1)"])
+            else:
+                lim = self.pick(["NULL", "'x'", "1.5", "x'01'"])
             form = self.choose((5, "plain"), (3, "offset"), (1, "comma"))
             off = self.pick(["0", "1", "2", "3", "-1", "'1'", "10"])
             if form == "plain":
@@ -933,7 +950,9 @@ class Gen:
             sel = self.cte_query()
         else:
             sel = self.recursive_cte()
-        return Query(sel.sql, order=sel.order, limited=sel.limited, kinds=tuple(sel.kinds))
+        return Query(sel.sql, order=sel.order, limited=sel.limited, kinds=tuple(sel.kinds),
+                     tie_tolerant=bool(TIE_SENSITIVE.search(sel.sql))
+                     or any(re.search(rf"\b{v}\b", sel.sql) for v in self.tie_views))
 
 
 # ----------------------------------------------------------------------------- schemas and data
@@ -978,11 +997,11 @@ def draw_table(g: Gen, name: str, constraints: bool = True, checks: bool = False
 
 def row_insert(g: Gen, t: Table) -> Stmt:
     """One INSERT of one or more rows into t."""
-    form = g.choose((70, "params"), (15, "literals"), (10, "multi"), (5, "default"))
+    form = g.choose((70, "params"), (15, "literals"), (10, "multi"), (3, "default"))
     vs = value_strategy()
     if form == "default":
         return Stmt(f"INSERT INTO {t.name} DEFAULT VALUES")
-    cols = t.cols if g.coin(0.8) else [c for c in t.cols if g.coin(0.6)] or t.cols[:1]
+    cols = t.cols if not g.coin(0.2) else [c for c in t.cols if not g.coin(0.4)] or t.cols[:1]
     names = ", ".join(c.name for c in cols)
     if form == "params":
         vals = tuple(g.draw(vs) for _ in cols)
@@ -999,6 +1018,17 @@ def _lit_value(g: Gen, vs: st.SearchStrategy) -> str:
     if isinstance(v, float) and v < 0:
         return f"({sql_literal(v)})"
     return sql_literal(v)
+
+
+def _data_pool(setup: list[Stmt]) -> list[str]:
+    """Distinct SQL literals of the parameter values inserted by ``setup`` (NaN-free, sorted for determinism)."""
+    seen: dict[str, None] = {}
+    for stmt in setup:
+        for v in stmt.params:
+            if v is not None:
+                lit = sql_literal(v)
+                seen[f"({lit})" if lit.startswith("-") else lit] = None
+    return sorted(seen)
 
 
 def draw_index(g: Gen, t: Table, name: str) -> Stmt:
@@ -1045,11 +1075,14 @@ def query_scenarios(draw: Callable, min_queries: int = 3, max_queries: int = 6) 
     if early:
         setup += indexes
     for t in tables:
-        nrows = g.choose((1, 0), (4, g.n(1, 4)), (5, g.n(5, 10)), (1, g.n(11, 18)))
+        size = g.choose((4, "small"), (5, "medium"), (1, "empty"), (1, "large"))
+        nrows = {"small": lambda: g.n(1, 4), "medium": lambda: g.n(5, 10), "empty": lambda: 0,
+                 "large": lambda: g.n(11, 18)}[size]()
         for _ in range(nrows):
             setup.append(row_insert(g, t))
     if not early:
         setup += indexes
+    g.data_pool = _data_pool(setup)
     # views over the base tables
     views: list[Source] = []
     for i in range(g.choose((6, 0), (3, 1), (1, 2))):
@@ -1063,6 +1096,8 @@ def query_scenarios(draw: Callable, min_queries: int = 3, max_queries: int = 6) 
             if not sel.aliased:
                 cols = sel.names
         setup.append(Stmt(ddl))
+        if TIE_SENSITIVE.search(sel.sql):
+            g.tie_views.add(name)
         if len(set(cols)) == len(cols):
             views.append(Source(name, [SrcCol(nm, c, k) for nm, c, k in zip(cols, sel.colls, sel.kinds)]))
     g.views = views
@@ -1213,8 +1248,9 @@ def dml_scenarios(draw: Callable) -> DmlScenario:
     for i in range(g.choose((2, 0), (2, 1), (1, 2))):
         setup.append(draw_index(g, g.pick(tables), f"i{i + 1}"))
     for t in tables:
-        for _ in range(g.n(0, 5)):
+        for _ in range(g.n(1, 5) if g.coin(0.85) else 0):
             setup.append(row_insert(g, t))
+    g.data_pool = _data_pool(setup)
     steps = []
     for _ in range(g.n(3, 10)):
         t = g.pick(tables)

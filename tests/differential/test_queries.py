@@ -17,21 +17,21 @@ def _run_scenario(scn: Scenario) -> None:
             p.check_query(q)
 
 
-@examples(ci=150)
+@examples(ci=250)
 @given(scn=query_scenarios())
 def test_queries_match_sqlite(scn: Scenario) -> None:
     """Random schemas, data, indexes, views and queries (joins, aggregates, subqueries, compounds, CTEs)."""
     _run_scenario(scn)
 
 
-@examples(ci=120)
+@examples(ci=300)
 @given(scn=typed_row_scenarios())
 def test_affinity_expressions_match_sqlite(scn: Scenario) -> None:
     """Expressions over one column of each declared type (affinity conversions)."""
     _run_scenario(scn)
 
 
-@examples(ci=300)
+@examples(ci=1000)
 @given(q=expression_batches())
 def test_constant_expressions_match_sqlite(q) -> None:  # noqa: ANN001
     """Constant expressions: operators, CAST, CASE, LIKE/GLOB and the scalar functions."""

@@ -25,8 +25,11 @@ need more than SQL (commit/rollback, ``with conn:``, ``in_transaction``).
 
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
 import sqlite3
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
@@ -141,7 +144,48 @@ class Outcome:
         return " ".join(parts)
 
 
+STATEMENT_TIMEOUT = 5.0    # seconds a single TernDB statement may take (tiny data: ms normally)
+
+
+class StatementTimeout(Exception):
+    """A TernDB statement ran longer than :data:`STATEMENT_TIMEOUT` (likely a hang)."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None):
+    """Raise :class:`StatementTimeout` in the block after ``seconds`` (main thread, POSIX).
+
+    Yields a list that holds ``True`` once the alarm fired (the engine may catch and
+    wrap the exception, so the flag is what tells a timeout apart)."""
+    fired: list = []
+    if (not seconds or not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()):
+        yield fired
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        fired.append(True)
+        raise StatementTimeout(f"statement still running after {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield fired
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
 def run_stmt(conn: Any, mod: Any, st: S, track_lastrowid: bool = False) -> Outcome:
+    with time_limit(STATEMENT_TIMEOUT if mod is terndb else None) as fired:
+        out = _run_stmt(conn, mod, st, track_lastrowid)
+    if fired:
+        return Outcome(error=f"TIMEOUT: still running after {STATEMENT_TIMEOUT} s",
+                       bad_error=True)
+    return out
+
+
+def _run_stmt(conn: Any, mod: Any, st: S, track_lastrowid: bool = False) -> Outcome:
     try:
         if st.script:
             conn.executescript(st.sql)
@@ -175,7 +219,7 @@ def run_engine(conn: Any, mod: Any, stmts: list[S], lastrowid: bool = False) -> 
 def diff(st: S, a: Outcome, b: Outcome) -> list[str]:
     """Differences between the sqlite3 outcome ``a`` and the TernDB outcome ``b``."""
     if b.bad_error:
-        return ["TernDB raised a non-DB-API exception"]
+        return ["TernDB timed out or raised a non-DB-API exception"]
     if (a.error is None) != (b.error is None):
         return ["one raised, the other did not"]
     if a.error is not None:
@@ -258,12 +302,21 @@ class Pair:
             pass
 
     def _compare(self, what: str, fn: Callable[[Any, Any], Any]) -> Any:
+        raw: list = []
+
         def go(conn: Any, mod: Any) -> Any:
             try:
-                return ("ok", norm_deep(fn(conn, mod)))
-            except mod.Error as e:
+                with time_limit(STATEMENT_TIMEOUT if mod is terndb else None) as fired:
+                    value = fn(conn, mod)
+                raw.append(value)
+                return ("ok", norm_deep(value))
+            except mod.Error:
+                if mod is terndb and fired:
+                    return ("timeout", f"still running after {STATEMENT_TIMEOUT} s")
+                raw.append(None)
                 return ("error", "DB-API error")
             except Exception as e:
+                raw.append(None)
                 return ("crash", f"{type(e).__name__}: {e}")
         a = go(self.ref, sqlite3)
         b = go(self.tern, terndb)
@@ -272,7 +325,7 @@ class Pair:
             raise AssertionError(
                 f"sqlite3 and TernDB differ on {what}:\n  sqlite3: {a!r}\n  terndb : {b!r}\n"
                 "steps:\n" + "\n".join(f"  {s}" for s in self.log))
-        return b[1]
+        return raw[-1] if raw else None
 
     def sql(self, sql: str, params: tuple = ()) -> Any:
         """Execute on both; compare raise-vs-not and the rows."""

@@ -74,8 +74,11 @@ class NodeCache:
         try:
             kind = raw[0]
             if kind == NODE_TABLE_LEAF:
-                node: Node = Leaf(raw[1], raw[2], ref)
-                if len(node.keys) != len(node.vals):  # type: ignore[arg-type]
+                leaf = Leaf(raw[1], raw[2], ref)
+                if len(leaf.keys) != len(raw[2]):
+                    raise ValueError
+                node: Node = leaf
+                if False:
                     raise ValueError
             elif kind == NODE_INDEX_LEAF:
                 node = Leaf(raw[1], None, ref)
@@ -151,7 +154,7 @@ class Trees:
         if not root:
             return None
         nodes = self.cache.nodes
-        node = nodes.get(root) if type(root) is int else root  # type: ignore[call-overload]
+        node: Any = nodes.get(root) if type(root) is int else root  # type: ignore[call-overload]
         if node is None:
             node = self.cache._load(root)  # type: ignore[arg-type]
         while not node.is_leaf:
@@ -311,9 +314,9 @@ class Trees:
         if self._tail:
             self._tail.pop(id(root), None)
         nodes = self.cache.nodes
-        node = root if type(root) is not int else (nodes.get(root) or self.cache._load(root))  # type: ignore[arg-type]
+        node: Any = root if type(root) is not int else (nodes.get(root) or self.cache._load(root))  # type: ignore[arg-type]
         steps: list[int] = []
-        chain: list[Node] = [node]
+        chain: list[Any] = [node]
         while not node.is_leaf:
             i = bisect_right(node.keys, key)  # type: ignore[union-attr]
             steps.append(i)

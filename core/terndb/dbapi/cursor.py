@@ -243,7 +243,7 @@ class Cursor:
     def fetchmany(self, size: Optional[int] = None) -> list:
         self._check()
         n = self.arraysize if size is None else size
-        out = []
+        out: list = []
         rf = self.row_factory
         while len(out) < n:
             row = self._next_raw()
@@ -254,7 +254,7 @@ class Cursor:
 
     def fetchall(self) -> list:
         self._check()
-        out = []
+        out: list = []
         first = self._first
         if first is not _DONE:
             self._first = _DONE

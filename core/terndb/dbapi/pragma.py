@@ -24,26 +24,26 @@ def run_pragma(conn: "Connection", st: A.Pragma) -> tuple[list[tuple], list[str]
             p = conn._compile(A.Parsed(A.Select(v.select.body), "", 0, []), cat)
             return ([(i, n, "", 0, None, 0) for i, n in enumerate(p.names)],
                     ["cid", "name", "type", "notnull", "dflt_value", "pk"])
-        rows = []
+        rows: list[tuple] = []
         for i, c in enumerate(t.columns):
             pk = (t.pk.index(i) + 1) if i in t.pk else 0
             rows.append((i, c.name, c.type, int(c.not_null), _default_text(t.sql, c), pk))
         return rows, ["cid", "name", "type", "notnull", "dflt_value", "pk"]
     if name == "index_list":
-        t = cat.tables.get(str(st.value).lower()) if st.value is not None else None
-        rows = []
-        if t is not None:
-            for i, ix in enumerate(reversed(t.indexes)):
-                rows.append((i, ix.name, int(ix.unique), ix.origin, 0))
-        return rows, ["seq", "name", "unique", "origin", "partial"]
+        tbl = cat.tables.get(str(st.value).lower()) if st.value is not None else None
+        listing: list[tuple] = []
+        if tbl is not None:
+            for i, ix in enumerate(reversed(tbl.indexes)):
+                listing.append((i, ix.name, int(ix.unique), ix.origin, 0))
+        return listing, ["seq", "name", "unique", "origin", "partial"]
     if name == "index_info":
-        ix = cat.indexes.get(str(st.value).lower()) if st.value is not None else None
-        rows = []
-        if ix is not None:
-            t = cat.tables[ix.table.lower()]
-            for i, c in enumerate(ix.columns):
-                rows.append((i, c, t.columns[c].name if c >= 0 else None))
-        return rows, ["seqno", "cid", "name"]
+        index = cat.indexes.get(str(st.value).lower()) if st.value is not None else None
+        info: list[tuple] = []
+        if index is not None:
+            table = cat.tables[index.table.lower()]
+            for i, pos in enumerate(index.columns):
+                info.append((i, pos, table.columns[pos].name if pos >= 0 else None))
+        return info, ["seqno", "cid", "name"]
     if name == "user_version":
         if st.value is None:
             return [(int(conn.db.store.meta.get("user_version", 0)),)], ["user_version"]

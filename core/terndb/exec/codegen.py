@@ -83,7 +83,7 @@ class Module:
             key = (type(value), value)
             hash(key)
         except TypeError:
-            key = (id(value),)
+            key = (int, id(value))
         name = self._consts.get(key)
         if name is None:
             name = self.fresh(prefix)

@@ -71,31 +71,30 @@ def contains_aggregate(e: Any) -> bool:
 
 def children(e: Any) -> list:
     """The direct sub-expressions of an expression node (not subquery bodies)."""
-    t = type(e)
-    if t is A.Binary:
+    if isinstance(e, A.Binary):
         return [e.left, e.right]
-    if t is A.Unary:
+    if isinstance(e, A.Unary):
         return [e.operand]
-    if t is A.Function:
+    if isinstance(e, A.Function):
         return list(e.args) + ([e.filter] if e.filter is not None else [])
-    if t is A.Like:
+    if isinstance(e, A.Like):
         return [e.expr, e.pattern] + ([e.escape] if e.escape is not None else [])
-    if t is A.Between:
+    if isinstance(e, A.Between):
         return [e.expr, e.low, e.high]
-    if t is A.InList:
+    if isinstance(e, A.InList):
         return [e.expr] + list(e.items)
-    if t is A.InSelect:
+    if isinstance(e, A.InSelect):
         return [e.expr]
-    if t is A.Case:
+    if isinstance(e, A.Case):
         out = [e.operand] if e.operand is not None else []
         for w, r in e.whens:
             out += [w, r]
         if e.else_ is not None:
             out.append(e.else_)
         return out
-    if t is A.Cast or t is A.Collate or t is A.IsNull:
+    if isinstance(e, (A.Cast, A.Collate, A.IsNull)):
         return [e.expr]
-    if t is A.Raise:
+    if isinstance(e, A.Raise):
         return [e.message] if e.message is not None else []
     return []
 
@@ -140,8 +139,7 @@ class ExprCompiler:
     # -------------------------------------------------------------- metadata
 
     def meta(self, e: A.Expr, scope: Scope) -> Meta:
-        t = type(e)
-        if t is A.Column:
+        if isinstance(e, A.Column):
             r = scope.resolve(e)
             if r is None:
                 return Meta()
@@ -151,20 +149,20 @@ class ExprCompiler:
             aff = src.affinities[r.column]
             # BLOB affinity is "no affinity" in comparisons.
             return Meta(None if aff == R.A_BLOB else aff, src.collations[r.column])
-        if t is A.Collate:
+        if isinstance(e, A.Collate):
             m = self.meta(e.expr, scope)
             return Meta(m.affinity, R.check_collation(e.collation), True)
-        if t is A.Cast:
+        if isinstance(e, A.Cast):
             m = self.meta(e.expr, scope)
             aff = R.affinity_of(e.type_name)
             return Meta(None if aff == R.A_BLOB else aff, m.coll, m.explicit)
-        if t is A.Unary and e.op == "+":
+        if isinstance(e, A.Unary) and e.op == "+":
             m = self.meta(e.operand, scope)
             return Meta(None, m.coll, m.explicit)
-        if t is A.Subquery:
+        if isinstance(e, A.Subquery):
             info = self.subquery_meta(e.select, scope)
             return info
-        if t is A.Binary and e.op == "||":
+        if isinstance(e, A.Binary) and e.op == "||":
             # A collation propagates through operators from the left operand.
             m = self.meta(e.left, scope)
             if m.explicit:
@@ -173,7 +171,7 @@ class ExprCompiler:
             if m2.explicit:
                 return Meta(None, m2.coll, True)
             return Meta(None, None, False)
-        if t is A.Binary and e.op not in ("AND", "OR") and e.op not in _CMP_OPS and e.op not in ("IS", "ISNOT"):
+        if isinstance(e, A.Binary) and e.op not in ("AND", "OR") and e.op not in _CMP_OPS and e.op not in ("IS", "ISNOT"):
             m = self.meta(e.left, scope)
             if m.explicit:
                 return Meta(None, m.coll, True)
@@ -388,18 +386,17 @@ class ExprCompiler:
 
     def maybe_text(self, e: A.Expr) -> bool:
         """False when ``e`` can only be NULL, INTEGER or REAL (never TEXT or BLOB)."""
-        t = type(e)
-        if t is A.Literal:
+        if isinstance(e, A.Literal):
             return type(e.value) in (str, bytes)
-        if t is A.Binary:
+        if isinstance(e, A.Binary):
             return e.op in ("||", "->", "->>")
-        if t is A.Unary:
+        if isinstance(e, A.Unary):
             return e.op == "+" and self.maybe_text(e.operand)
-        if t is A.Cast:
+        if isinstance(e, A.Cast):
             return R.affinity_of(e.type_name) not in (R.A_INTEGER, R.A_REAL)
-        if t in (A.Like, A.Between, A.InList, A.InSelect, A.Exists, A.IsNull):
+        if isinstance(e, (A.Like, A.Between, A.InList, A.InSelect, A.Exists, A.IsNull)):
             return False
-        if t is A.Function:
+        if isinstance(e, A.Function):
             return e.name not in ("count", "length", "total", "avg", "abs", "round", "sign",
                                   "instr", "unicode", "random", "changes", "total_changes",
                                   "last_insert_rowid", "julianday", "unixepoch")
@@ -423,7 +420,8 @@ class ExprCompiler:
             if lit is not None:
                 t = self.mod.fresh("_v")
                 pyop = _PY_OPS[op]
-                kind = "str" if isinstance((b if not flip else a).value, str) else "int"  # type: ignore[union-attr]
+                lit_node: Any = a if flip else b
+                kind = "str" if isinstance(lit_node.value, str) else "int"
                 test = f"{lit} {pyop} {t}" if flip else f"{t} {pyop} {lit}"
                 args = f"{lit}, {t}" if flip else f"{t}, {lit}"
                 return f"(({test}) if type({t} := {other}) is {kind} else {cmp_name}({args}))"
@@ -491,7 +489,7 @@ class ExprCompiler:
             if coll is not None:
                 from .helpers import group_fold
                 fold = (lambda v, c=coll: group_fold(v, c))
-            vs = BASE_ENV["_ValueSet"]([i.value for i in e.items], conv, fold)  # type: ignore[union-attr]
+            vs = BASE_ENV["_ValueSet"]([i.value for i in e.items if isinstance(i, A.Literal)], conv, fold)
             name = self.mod.const(vs, "_in")
             if fold is not None:
                 xf = self.mod.const(fold, "_fold")
@@ -619,12 +617,12 @@ class ExprCompiler:
         entry = F.SCALARS.get(name)
         if entry is None:
             raise self.err(f"no such function: {name}", e.pos)
-        fn, lo, hi = entry
+        impl, lo, hi = entry
         if nargs < lo or (hi >= 0 and nargs > hi):
             raise self.err(f"wrong number of arguments to function {name}()", e.pos)
         if name in F.NONDETERMINISTIC:
             self.deterministic = False
-        fname = self.mod.const(fn, "_fn_")
+        fname = self.mod.const(impl, "_fn_")
         return f"{fname}({', '.join(self.value(a, scope) for a in args)})"
 
     # ---------------------------------------------------------- subqueries
@@ -688,8 +686,7 @@ class ExprCompiler:
 
     def cond(self, e: A.Expr, scope: Scope) -> str:
         """Source that is truthy exactly when ``e`` is TRUE."""
-        t = type(e)
-        if t is A.Binary:
+        if isinstance(e, A.Binary):
             op = e.op
             if op == "AND":
                 return f"({self.cond(e.left, scope)} and {self.cond(e.right, scope)})"
@@ -699,13 +696,13 @@ class ExprCompiler:
                 return self.comparison(e.left, op, e.right, scope, as_value=False)
             if op in ("IS", "ISNOT"):
                 return self.is_test(e, scope, as_value=False)
-        elif t is A.Unary and e.op == "NOT":
+        elif isinstance(e, A.Unary) and e.op == "NOT":
             if self.is_boolean(e.operand):
                 return f"({self.value(e.operand, scope)} == 0)"
             return f"(_truth({self.value(e.operand, scope)}) is False)"
-        elif t is A.IsNull:
+        elif isinstance(e, A.IsNull):
             return f"({self.value(e.expr, scope)} is {'not ' if e.negated else ''}None)"
-        elif t is A.Literal:
+        elif isinstance(e, A.Literal):
             return "True" if R.is_true(e.value) else "False"
         if self.is_boolean(e):
             return self.value(e, scope)

@@ -114,7 +114,7 @@ def _hashable(key: list) -> list:
     return [tuple(k) if isinstance(k, list) else k for k in key]
 
 
-def create_view(txn: Txn, st: A.CreateView, sql: str, check: Callable[[A.Select], Any]) -> None:
+def create_view(txn: Txn, st: A.CreateView, sql: str, check: Callable[[A.Select, Catalog], Any]) -> None:
     cat = txn.catalog
     taken = cat.name_taken(st.name)
     if taken:
@@ -154,7 +154,9 @@ def drop(txn: Txn, st: A.Drop, sql: str) -> None:
     cat = txn.catalog
     key = st.name.lower()
     kind = st.kind
-    registry = {"TABLE": cat.tables, "INDEX": cat.indexes, "VIEW": cat.views, "TRIGGER": cat.triggers}[kind]
+    registries: dict[str, dict[str, Any]] = {"TABLE": cat.tables, "INDEX": cat.indexes,
+                                             "VIEW": cat.views, "TRIGGER": cat.triggers}
+    registry = registries[kind]
     if key not in registry:
         if st.if_exists:
             return

@@ -452,22 +452,22 @@ def _apply_modifier(jd: float, mod: str, first: bool, raw: Any) -> Any:
     mm = _MOD_RE.match(m)
     if not mm:
         return None
-    n = float(mm.group(1))
+    amount = float(mm.group(1))
     unit = mm.group(2)
     if unit == "day":
-        return jd + n
+        return jd + amount
     if unit == "hour":
-        return jd + n / 24.0
+        return jd + amount / 24.0
     if unit == "minute":
-        return jd + n / 1440.0
+        return jd + amount / 1440.0
     if unit == "second":
-        return jd + n / 86400.0
+        return jd + amount / 86400.0
     y, mo, d, h, mi, s = _jd_to_parts(jd)
     frac = jd - _ymd_to_jd(y, mo, d)
     if unit == "month":
-        mo += int(n)
+        mo += int(amount)
     else:
-        y += int(n)
+        y += int(amount)
     y += (mo - 1) // 12
     mo = (mo - 1) % 12 + 1
     return _ymd_to_jd(y, mo, d) + frac

@@ -125,7 +125,7 @@ def rowid_range(trees: Trees, root: Root, lo: Any, lo_incl: bool, hi: Any, hi_in
         return
     for leaf, i in trees.seek(root, start):
         keys = leaf.keys
-        vals = leaf.vals
+        vals: Any = leaf.vals
         n = len(keys)
         while i < n:
             k = keys[i]

@@ -68,7 +68,7 @@ def compile_inserter(table: TableInfo, checks: list[tuple[Callable[..., Any], st
             put.emit(f"_row[{ipk}] = _rid")
         put.emit("elif type(_rid) is not int:")
         with put.indent():
-            put.emit("_k = _rowid_key(_rid) if type(_rid) is float else None")
+            put.emit("_k = _rowid_key(_rid) if _rid.__class__ is not bytes else None")
             put.emit("if _k is None:")
             msg = (f"datatype mismatch: INTEGER PRIMARY KEY {name}.{table.columns[ipk].name} "
                    "must be an integer, not ")
@@ -84,11 +84,11 @@ def compile_inserter(table: TableInfo, checks: list[tuple[Callable[..., Any], st
         put.emit(f"_c = {cname}(_row, _rid)")
         put.emit(f"if _c is not None and not _is_true(_c): "
                  f"raise _IntegrityError({('CHECK constraint failed: ' + text)!r})")
-    col = table.columns[table.ipk].name if table.ipk is not None else "rowid"
+    key_col = table.columns[table.ipk].name if table.ipk is not None else "rowid"
     put.emit("try:")
     put.emit(f"    _roots[{tree}] = _ins({root}, _rid, _row)")
     put.emit("except KeyError:")
-    put.emit(f"    raise _IntegrityError({('UNIQUE constraint failed: ' + name + '.' + col)!r}) from None")
+    put.emit(f"    raise _IntegrityError({('UNIQUE constraint failed: ' + name + '.' + key_col)!r}) from None")
     put.emit("if _hint[0] is None or _rid > _hint[0]: _hint[0] = _rid")
     for ix in table.indexes:
         cols = ", ".join("_rid" if c < 0 else f"_row[{c}]" for c in ix.columns)

@@ -203,19 +203,19 @@ class SelectCompiler(ExprCompiler):
                         if c.lower() in rnames and i not in s.hidden and c not in using:
                             using.append(c)
             if using:
-                for name in using:
-                    ri = right.col_map.get(name.lower())
-                    left = next((s for s in left_sources if name.lower() in s.col_map
-                                 and s.col_map[name.lower()] not in s.hidden), None)
+                for colname in using:
+                    ri = right.col_map.get(colname.lower())
+                    left = next((s for s in left_sources if colname.lower() in s.col_map
+                                 and s.col_map[colname.lower()] not in s.hidden), None)
                     if ri is None or left is None:
                         raise ProgrammingError(
-                            f"cannot join using column {name} - column not present in both tables")
+                            f"cannot join using column {colname} - column not present in both tables")
                     right.hidden.add(ri)
-                    conds.append((A.Binary("=", A.Column(left.columns[left.col_map[name.lower()]], left.alias),
+                    conds.append((A.Binary("=", A.Column(left.columns[left.col_map[colname.lower()]], left.alias),
                                            A.Column(right.columns[ri], right.alias)), owner))
             if item.on is not None:
-                for c in split_and(item.on):
-                    conds.append((c, owner))
+                for cond in split_and(item.on):
+                    conds.append((cond, owner))
             return
         sources.append(self.make_source(item, outer))
 
@@ -253,7 +253,7 @@ class SelectCompiler(ExprCompiler):
 
     def view_source(self, v: Any, alias: str, n: int) -> Source:
         key = v.name.lower()
-        stack = getattr(self, "_view_stack", set())
+        stack: set[str] = getattr(self, "_view_stack", set())
         if key in stack:
             raise ProgrammingError(f"view {v.name} is circularly defined")
         stack.add(key)
@@ -447,10 +447,10 @@ class SelectCompiler(ExprCompiler):
 
         # ---- plan
         conjuncts: list[Conjunct] = []
-        for c in split_and(core.where):
-            conjuncts.append(Conjunct(c, expr_deps(c, scope, self)))
-        for c, owner in join_conds:
-            conjuncts.append(Conjunct(c, expr_deps(c, scope, self), owner))
+        for w in split_and(core.where):
+            conjuncts.append(Conjunct(w, expr_deps(w, scope, self)))
+        for jc, owner in join_conds:
+            conjuncts.append(Conjunct(jc, expr_deps(jc, scope, self), owner))
         plan = order_sources(sources, barriers, conjuncts, scope, self, frozenset())
         for acc in plan:
             self.note_plan(acc.describe())
@@ -473,7 +473,7 @@ class SelectCompiler(ExprCompiler):
         level_filters: list[list[str]] = [[] for _ in plan]
         on_filters: list[list[str]] = [[] for _ in plan]
         pre_filters: list[str] = []
-        consumed = set()
+        consumed: set[int] = set()
         for acc in plan:
             if acc.kind in ("hash", "rowid_eq") or (acc.kind == "index" and acc.eq):
                 # The lookup itself guarantees these equalities.
@@ -551,8 +551,8 @@ class SelectCompiler(ExprCompiler):
                 target = A.Collate(target, coll.collation)
             return A.OrderingTerm(target, t.desc, t.nulls_first), k - 1
         if isinstance(e, A.Column) and e.table is None:
-            for i, n in enumerate(names):
-                if n.lower() == e.name.lower() and not (scope is not None and self._is_source_column(e, scope)
+            for i, rname in enumerate(names):
+                if rname.lower() == e.name.lower() and not (scope is not None and self._is_source_column(e, scope)
                                                          and not self._is_alias(e, scope)):
                     target = exprs[i]
                     if coll is not None:

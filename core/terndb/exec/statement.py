@@ -205,7 +205,8 @@ class StatementCompiler(SelectCompiler):
                 self.ctes.pop()
             return [], False
         top.emit(f"_w = _ctx.writer({tname})")
-        ret_code, ret_names = None, []
+        ret_code: Optional[str] = None
+        ret_names: list[str] = []
         if st.returning:
             rs = self.table_source(t)
             rscope = Scope([rs], outer, self.sql)
@@ -368,7 +369,8 @@ class StatementCompiler(SelectCompiler):
             self._depth -= 1
         tname = self.mod.const(t, "_tbl")
         top.emit(f"_w = _ctx.writer({tname})")
-        ret_code, ret_names = None, []
+        ret_code: Optional[str] = None
+        ret_names: list[str] = []
         if st.returning:
             ret_code, ret_names = self.returning(st.returning, scope)
             top.emit("_out = []")
@@ -403,7 +405,8 @@ class StatementCompiler(SelectCompiler):
         top = self.top
         tname = self.mod.const(t, "_tbl")
         top.emit(f"_w = _ctx.writer({tname})")
-        ret_code, ret_names = None, []
+        ret_code: Optional[str] = None
+        ret_names: list[str] = []
         if st.returning:
             ret_code, ret_names = self.returning(st.returning, scope)
             top.emit("_out = []")

@@ -192,14 +192,14 @@ def collect_terms(src: Source, conjuncts: list[Conjunct], avail: frozenset[int],
             col = _column_of(e.expr, scope, src)
             if col is None:
                 continue
-            d: frozenset[int] = frozenset()
+            di: frozenset[int] = frozenset()
             for item in e.items:
-                d |= expr_deps(item, scope, comp)
-            if src.n in d or not d <= avail:
+                di |= expr_deps(item, scope, comp)
+            if src.n in di or not di <= avail:
                 continue
             if not all(_compatible(src, col, e.expr, item, scope, comp) for item in e.items):
                 continue
-            terms.append(Term(col, "IN", list(e.items), c, d))
+            terms.append(Term(col, "IN", list(e.items), c, di))
     return terms
 
 

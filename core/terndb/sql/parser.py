@@ -173,6 +173,7 @@ class Parser:
         return handler(self)
 
     def parse_with_statement(self) -> Any:
+        stmt: Any
         with_ = self.parse_with()
         if self.is_word("SELECT", "VALUES") or self.is_op("("):
             sel = self.parse_select(with_=with_)
@@ -569,7 +570,7 @@ class Parser:
         return A.CreateTable(name, columns, constraints, ine, temporary, None, without_rowid, strict, pos)
 
     def parse_type_name(self) -> str:
-        words = []
+        words: list[str] = []
         while self.tok.kind == WORD and self.tok.text not in _COLUMN_CONSTRAINT_START or (
                 self.tok.kind == QUOTED and not words):
             words.append(str(self.advance().value))
@@ -778,7 +779,7 @@ class Parser:
             self.expect_word("ROW")
         when = self.parse_expr() if self.accept_word("WHEN") else None
         self.expect_word("BEGIN")
-        body = []
+        body: list[Any] = []
         while not self.accept_word("END"):
             if self.is_word("SELECT", "VALUES", "WITH"):
                 body.append(self.parse_select())
@@ -1206,7 +1207,7 @@ _STATEMENTS: dict[str, Callable[[Parser], Any]] = {
 def parse(sql: str) -> list[A.Parsed]:
     """Parse every statement in ``sql`` (empty statements are skipped)."""
     p = Parser(sql)
-    out = []
+    out: list[A.Parsed] = []
     while True:
         while p.accept_op(";"):
             pass

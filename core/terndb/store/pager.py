@@ -117,7 +117,7 @@ class Store:
             return page[PAGE_HEADER:PAGE_HEADER + length]
         parts = [page[PAGE_HEADER:]]
         got = PAGE_PAYLOAD
-        chain = []
+        chain: list[int] = []
         while got < length:
             if nxt == 0 or len(chain) > length // PAGE_PAYLOAD + 1:
                 raise DatabaseError(f"database disk image is malformed: blob {ref} is truncated")
