@@ -183,6 +183,18 @@ class Reference:
         return {i: f"commit {i + 1} in flight (old state)",
                 i + 1: f"commit {i + 1} in flight (new state)"}
 
+    def commit_ops(self, i: int, sample: Optional[int] = None, seed: int = 0) -> list[int]:
+        """The ops of commit ``i``; with ``sample``, at most about that many of them,
+        always including the first two, the last two and both sides of the root write."""
+        start, slot, end = self.bounds[i]
+        ops = list(range(start, end))
+        if sample is None or len(ops) <= sample:
+            return ops
+        must = {start, start + 1, slot - 1, slot, end - 2, end - 1}
+        import random
+        rest = sorted(set(ops) - must)
+        return sorted(must | set(random.Random(seed).sample(rest, max(0, sample - len(must)))))
+
     def crash_points(self, seed: int = 0) -> list[int]:
         """Every op, or (with a budget) a deterministic sample that always holds the
         first and last ops, every op of ``full_step``, and each commit's boundaries."""
@@ -289,7 +301,7 @@ def open_image(path: str, image: bytes) -> Any:
     return terndb.connect(path)
 
 
-POST_ROWS = [(i, f"post-{i}-" + "p" * (200 + 37 * (i % 50))) for i in range(150)]
+POST_ROWS = [(i, f"post-{i}-" + "p" * (200 + 97 * (i % 25))) for i in range(80)]
 
 
 def post_recovery_write(path: str, before: Dump) -> list[str]:

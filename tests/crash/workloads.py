@@ -103,7 +103,7 @@ def free_list() -> Workload:
     steps = [_script("CREATE TABLE f(id INTEGER PRIMARY KEY, k INTEGER, v TEXT)"),
              load(FREE_A), delete_most, load(FREE_B), update, delete_tail,
              load([(r[0] + 5000, r[1], r[2]) for r in FREE_A[:150]])]
-    return Workload("free_list", steps, full_step=3, budget=60)
+    return Workload("free_list", steps, full_step=2, budget=45)
 
 
 def chained_free_list() -> Workload:

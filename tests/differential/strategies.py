@@ -253,7 +253,9 @@ class Gen:
         self.ctes: list[tuple[str, Source]] = []
         self.n_alias = 0
         self.tie_views: set[str] = set()  # views whose definition merges equal values
+        self.outer_joined: list[ColRef] = []  # set by from_clause: columns NULL-extended by a LEFT JOIN
         self.data_pool: list[str] = []  # SQL literals of values inserted into the tables
+        self.shared_values: list[Any] = []  # per-scenario values reused across rows and tables
 
     # -- primitives
 
@@ -641,7 +643,11 @@ class Gen:
         return out
 
     def from_clause(self, allow_derived: bool = True) -> tuple[str, list[ColRef], bool]:
-        """Returns (FROM text, columns in scope, star_ok)."""
+        """Returns (FROM text, columns in scope, star_ok).
+
+        ``self.outer_joined`` is set to the columns of sources on the right of a LEFT JOIN.
+        """
+        outer: list[ColRef] = []
         n = self.choose((50, 1), (35, 2), (12, 3))
         srcs = self.sources()
         text = ""
@@ -683,6 +689,8 @@ class Gen:
                 elif jt in ("USING", "NATURAL"):
                     common = sorted({c.name for c in new} & {c.name for c in scope})
                     left = self.pick(["JOIN", "LEFT JOIN"])
+                    if left == "LEFT JOIN":
+                        outer = list(new)
                     if jt == "NATURAL" or not common:
                         text += f" NATURAL {left} {item}"
                     else:
@@ -690,6 +698,8 @@ class Gen:
                         text += f" {left} {item} USING ({', '.join(common[:k])})"
                     star_ok = False
                 else:
+                    if "LEFT" in jt:
+                        outer = list(new)
                     so_far = scope + new
                     nm = [c.name for c in so_far]
                     so_far = [ColRef(c.qual, c.name, c.coll, c.kind, ambiguous=nm.count(c.name) > 1) for c in so_far]
@@ -699,13 +709,17 @@ class Gen:
             scope += new
         names = [c.name for c in scope]
         scope = [ColRef(c.qual, c.name, c.coll, c.kind, ambiguous=names.count(c.name) > 1) for c in scope]
+        keys = {(c.qual, c.name) for c in outer}
+        self.outer_joined = [c for c in scope if (c.qual, c.name) in keys]
         return text, scope, star_ok
 
     def on_condition(self, left: list[ColRef], new: list[ColRef], ctx: Ctx) -> str:
         kind = self.choose((6, "eq"), (2, "ineq"), (2, "eq_and"), (2, "general"))
         if kind == "general" or not left or not new:
             return self.cond(ctx, 1).sql
-        a, b = self.pick(new), self.pick(left)
+        a = self.pick(new)
+        same = [c for c in left if c.name == a.name]
+        b = self.pick(same) if same and self.coin(0.5) else self.pick(left)
         sa, sb = f"{a.qual}.{a.name}", f"{b.qual}.{b.name}"
         if self.coin(0.5):
             sa, sb = sb, sa
@@ -721,8 +735,10 @@ class Gen:
                     depth_budget: int = 2, force_from: bool = False, need_names: bool = False) -> Sel:
         if not force_from and self.coin(0.03):
             frm, scope, star_ok = "", [], False
+            outer_joined: list[ColRef] = []
         else:
             frm, scope, star_ok = self.from_clause(allow_derived=depth_budget > 1)
+            outer_joined = self.outer_joined
         base = Ctx(cols=scope, allow_sub=depth_budget > 0)
         aggregate = bool(scope) and self.coin(0.35)
         items: list[E] = []
@@ -775,7 +791,18 @@ class Gen:
         sql = f"SELECT {'DISTINCT ' if distinct else ''}{select_list}"
         if frm:
             sql += f" FROM {frm}"
-        if scope and self.coin(0.5):
+        if outer_joined and self.coin(0.35):
+            # filters on the NULL-extended side of a LEFT JOIN (must not be pushed into the join)
+            c = self.pick(outer_joined)
+            ref = f"{c.qual}.{c.name}"
+            test = self.pick([f"{ref} IS NULL", f"{ref} IS NOT NULL", f"{ref} ISNULL", f"{ref} NOTNULL",
+                              f"coalesce({ref}, 'none') = 'none'", f"{ref} IS NOT {self.literal().sql}",
+                              f"CASE WHEN {ref} IS NULL THEN 1 ELSE 0 END", f"ifnull({ref}, 0) = 0",
+                              f"{ref} = {self.literal().sql}", f"typeof({ref}) = 'null'"])
+            if self.coin(0.3):
+                test = f"{test} {self.pick(['AND', 'OR'])} {self.cond(base, 1).sql}"
+            sql += f" WHERE {test}"
+        elif scope and self.coin(0.5):
             sql += f" WHERE {self.cond(base, self.n(0, 3)).sql}"
         if aggregate and group_sql:
             sql += f" GROUP BY {', '.join(group_sql)}"
@@ -996,9 +1023,15 @@ def draw_table(g: Gen, name: str, constraints: bool = True, checks: bool = False
 
 
 def row_insert(g: Gen, t: Table) -> Stmt:
-    """One INSERT of one or more rows into t."""
+    """One INSERT of one or more rows into t.
+
+    Values come from the scenario's small shared pool about half of the time, so
+    equal values recur across rows and tables (joins match, groups have members).
+    """
     form = g.choose((70, "params"), (15, "literals"), (10, "multi"), (3, "default"))
     vs = value_strategy()
+    if g.shared_values:
+        vs = st.one_of(st.sampled_from(g.shared_values), vs)
     if form == "default":
         return Stmt(f"INSERT INTO {t.name} DEFAULT VALUES")
     cols = t.cols if not g.coin(0.2) else [c for c in t.cols if not g.coin(0.4)] or t.cols[:1]
@@ -1068,6 +1101,7 @@ def query_scenarios(draw: Callable, min_queries: int = 3, max_queries: int = 6) 
     tables = [draw_table(g, f"t{i + 1}") for i in range(ntables)]
     g.tables = tables
     setup: list[Stmt] = [Stmt(t.ddl()) for t in tables]
+    g.shared_values = [g.draw(value_strategy()) for _ in range(g.n(2, 6))]
     indexes: list[Stmt] = []
     for i in range(g.choose((3, 0), (4, 1), (3, 2), (2, 3))):
         indexes.append(draw_index(g, g.pick(tables), f"i{i + 1}"))
@@ -1245,6 +1279,7 @@ def dml_scenarios(draw: Callable) -> DmlScenario:
     tables = [draw_table(g, f"t{i + 1}", checks=True) for i in range(ntables)]
     g.tables = tables
     setup = [Stmt(t.ddl()) for t in tables]
+    g.shared_values = [g.draw(value_strategy()) for _ in range(g.n(2, 6))]
     for i in range(g.choose((2, 0), (2, 1), (1, 2))):
         setup.append(draw_index(g, g.pick(tables), f"i{i + 1}"))
     for t in tables:

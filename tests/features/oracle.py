@@ -10,9 +10,14 @@ For every statement the *outcome* is compared:
 * the rows, in order (or as multisets for statements marked ``unordered``),
   value by value with exact types: ``1``, ``1.0``, ``'1'`` and ``b'1'`` differ,
   and so do ``0.0`` and ``-0.0``;
-* the column names from ``cursor.description`` (``None`` when it is ``None``);
+* the column names from ``cursor.description`` (``None`` when it is ``None``;
+  not compared for CREATE/ALTER/DROP, where sqlite3 can report internal columns);
 * ``cursor.rowcount`` for DML (INSERT/UPDATE/DELETE/REPLACE), and, when
   asked (``check(..., lastrowid=True)``), ``cursor.lastrowid`` after INSERT/REPLACE.
+
+A TernDB statement still running after :data:`STATEMENT_TIMEOUT` seconds is
+interrupted (SIGALRM) and reported as a TIMEOUT mismatch, so a hang fails one
+test instead of blocking the suite.
 
 Usage::
 
@@ -44,7 +49,7 @@ class S:
     """One statement: SQL, parameters, and how to compare it."""
 
     sql: str
-    params: tuple = ()
+    params: Any = ()          # a tuple, or a dict for named parameters
     unordered: bool = False   # compare the rows as a multiset
     names: bool = True        # compare column names
     script: bool = False      # run with executescript (no rows compared)
@@ -64,7 +69,8 @@ def as_stmt(x: Any) -> S:
     if isinstance(x, str):
         return S(x)
     if isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], str):
-        return S(x[0], tuple(x[1]))
+        params = x[1] if isinstance(x[1], dict) else tuple(x[1])   # dict: named parameters
+        return S(x[0], params)
     raise TypeError(f"not a statement: {x!r}")
 
 
@@ -144,7 +150,7 @@ class Outcome:
         return " ".join(parts)
 
 
-STATEMENT_TIMEOUT = 5.0    # seconds a single TernDB statement may take (tiny data: ms normally)
+STATEMENT_TIMEOUT = 10.0   # seconds a single TernDB statement may take (tiny data: ms normally)
 
 
 class StatementTimeout(Exception):

@@ -398,7 +398,15 @@ def test_autoincrement_replace_keeps_counting():
           "INSERT INTO t(u) VALUES ('c')", "SELECT id, u FROM t ORDER BY id")
 
 
-def test_max_rowid_reached_then_random_or_full():
+def test_max_rowid_reached_picks_unused_rowid_without_autoincrement():
+    # the new rowid is random: compare only that the insert worked and where it went
+    check("CREATE TABLE t(id INTEGER PRIMARY KEY, v)",
+          "INSERT INTO t VALUES (9223372036854775807, 'max')",
+          "INSERT INTO t(v) VALUES ('next')",
+          "SELECT count(*), count(DISTINCT id), max(id), min(id) > 0 FROM t")
+
+
+def test_max_rowid_reached_with_autoincrement_is_full():
     check("CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT, v)",
           "INSERT INTO t VALUES (9223372036854775807, 'max')",
           "INSERT INTO t(v) VALUES ('next')", "SELECT id, v FROM t ORDER BY id")
@@ -407,3 +415,13 @@ def test_max_rowid_reached_then_random_or_full():
 def test_rowid_out_of_range_text_fails():
     check("CREATE TABLE t(id INTEGER PRIMARY KEY)",
           "INSERT INTO t VALUES ('9223372036854775808')", "SELECT * FROM t")
+
+
+def test_rowid_column_name_follows_integer_primary_key_alias():
+    # SQLite names a selected rowid after the INTEGER PRIMARY KEY column that aliases it
+    check("CREATE TABLE t(id INTEGER PRIMARY KEY, v)", "INSERT INTO t VALUES (3, 'x')",
+          "SELECT rowid, v FROM t", "SELECT oid FROM t", "SELECT rowid, * FROM t")
+
+
+def test_rowid_column_name_in_plain_rowid_table():
+    check("CREATE TABLE t(v)", "INSERT INTO t VALUES ('x')", "SELECT rowid, _rowid_, oid, v FROM t")

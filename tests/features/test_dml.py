@@ -223,7 +223,8 @@ def test_update_integer_primary_key():
     check(T, "UPDATE t SET id = id + 10 WHERE id >= 2", ALL, "SELECT rowid AS r FROM t ORDER BY r")
 
 
-def test_update_integer_primary_key_all_rows_shift():
+def test_update_integer_primary_key_shift_collides_with_next_row():
+    # constraints are checked row by row: 1 -> 2 collides with the not-yet-moved row 2
     check(T, "UPDATE t SET id = id + 1", ALL)
 
 
@@ -358,3 +359,58 @@ def test_cursor_lastrowid_rowid_table():
 def test_cursor_lastrowid_after_or_ignore_conflict():
     check("CREATE TABLE t(a UNIQUE)", "INSERT INTO t VALUES (1)",
           "INSERT OR IGNORE INTO t VALUES (1)", lastrowid=True)
+
+
+def test_insert_or_replace_returning():
+    check(T, "INSERT OR REPLACE INTO t(id, name, qty) VALUES (1, 'APPLE', 9) RETURNING id, name, qty, price", ALL)
+
+
+def test_replace_counts_one_change_per_row():
+    check(T, "REPLACE INTO t(id, name) VALUES (1, 'x'), (2, 'y'), (4, 'z')", "SELECT changes()",
+          "SELECT total_changes()")
+
+
+def test_delete_returning_no_match():
+    check(T, "DELETE FROM t WHERE id > 100 RETURNING *")
+
+
+def test_returning_sees_values_after_before_trigger_and_defaults():
+    check("CREATE TABLE t(id INTEGER PRIMARY KEY, a, b DEFAULT 'd')", "CREATE TABLE log(x)",
+          "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.id); END",
+          "INSERT INTO t(a) VALUES (1), (2) RETURNING id, b, (SELECT count(*) FROM log) AS logged",
+          "SELECT * FROM log ORDER BY x")
+
+
+def test_update_where_on_updated_column():
+    check(T, "UPDATE t SET qty = qty + 10 WHERE qty < 5", ALL, "UPDATE t SET qty = qty + 10 WHERE qty < 5", ALL)
+
+
+def test_upsert_excluded_column_not_in_insert_list_is_default():
+    check("CREATE TABLE t(k PRIMARY KEY, v DEFAULT 'dv', w)", "INSERT INTO t VALUES ('a', 'old', 'oldw')",
+          "INSERT INTO t(k, w) VALUES ('a', 'neww') ON CONFLICT(k) DO UPDATE SET v = excluded.v, w = excluded.w",
+          "SELECT * FROM t")
+
+
+def test_upsert_qualified_target_table_columns():
+    check(U, "INSERT INTO kv(k, v) VALUES ('a', 5) ON CONFLICT(k) DO UPDATE SET v = kv.v + excluded.v, "
+             "n = kv.n + 1", KV)
+
+
+def test_upsert_unqualified_column_in_set_expression():
+    # unqualified names in DO UPDATE refer to the target table's row
+    check(U, "INSERT INTO kv(k, v) VALUES ('b', 1) ON CONFLICT(k) DO UPDATE SET n = n + 1", KV)
+
+
+def test_insert_into_rowid_alias_via_rowid_name():
+    check("CREATE TABLE t(id INTEGER PRIMARY KEY, v)", "INSERT INTO t(rowid, v) VALUES (42, 'x')",
+          "SELECT id, v FROM t")
+
+
+def test_update_set_rowid_alias_updates_rowid():
+    check("CREATE TABLE t(id INTEGER PRIMARY KEY, v)", "INSERT INTO t VALUES (1, 'a')",
+          "UPDATE t SET id = 100", "SELECT rowid AS r, id, v FROM t")
+
+
+def test_insert_default_values_with_rowid_alias_and_autoincrement():
+    check("CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT, v DEFAULT 'x')",
+          "INSERT INTO t DEFAULT VALUES", "INSERT INTO t DEFAULT VALUES", "SELECT * FROM t ORDER BY id")

@@ -86,7 +86,11 @@ def test_numeric_functions():
 
 def test_coalesce_ifnull_nullif_iif():
     check("SELECT coalesce(NULL, NULL, 3, 4), ifnull(NULL, 'x'), nullif(1, 1), nullif(1, 2), "
-          "iif(1 > 0, 'yes', 'no'), coalesce(NULL)")
+          "iif(1 > 0, 'yes', 'no'), coalesce(NULL, NULL)")
+
+
+def test_coalesce_with_one_argument_fails():
+    check("SELECT coalesce(NULL)", "SELECT coalesce(1)", "SELECT ifnull(1)")
 
 
 def test_random_and_randomblob_shapes():
@@ -203,7 +207,12 @@ def test_unknown_function_fails():
 
 
 def test_numeric_literals():
-    check("SELECT 0x10, 0xFFFFFFFFFFFFFFFF, 1e2, 1E-2, .5, 5., 1_000")
+    check("SELECT 0x10, 0xFFFFFFFFFFFFFFFF, 1e2, 1E-2, .5, 5., 0x7FFFFFFFFFFFFFFF, 1e308 * 10")
+
+
+def test_digit_separators_not_in_3_40():
+    # "1_000" literals arrived in SQLite 3.46
+    check("SELECT 1_000")
 
 
 def test_blob_literal_and_zeroblob():

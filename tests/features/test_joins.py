@@ -160,3 +160,33 @@ def test_join_with_collate_nocase_column():
           "INSERT INTO a VALUES ('X')", "INSERT INTO b VALUES ('x'), ('X')",
           "SELECT a.k, b.k FROM a JOIN b ON a.k = b.k ORDER BY b.k",
           "SELECT a.k, b.k FROM a JOIN b ON b.k = a.k ORDER BY b.k")
+
+
+LEFT_DATA = ["CREATE TABLE p(id INTEGER PRIMARY KEY, n TEXT)",
+             "CREATE TABLE c(id INTEGER PRIMARY KEY, pid INTEGER, v INTEGER)",
+             "INSERT INTO p VALUES (1, 'one'), (2, 'two'), (3, 'three')",
+             "INSERT INTO c(pid, v) VALUES (1, 10), (1, 11), (1, 12), (2, 20), (2, 21), (9, 90)"]
+
+
+def test_left_join_where_right_is_null_finds_only_childless():
+    check(LEFT_DATA, "SELECT p.n FROM p LEFT JOIN c ON c.pid = p.id WHERE c.id IS NULL ORDER BY p.id",
+          "SELECT p.n FROM p LEFT JOIN c ON c.pid = p.id WHERE c.v IS NULL ORDER BY p.id")
+
+
+def test_left_join_where_on_right_column_filters_rows():
+    check(LEFT_DATA, "SELECT p.n, c.v FROM p LEFT JOIN c ON c.pid = p.id WHERE c.v > 10 ORDER BY c.v",
+          "SELECT p.n, c.v FROM p LEFT JOIN c ON c.pid = p.id WHERE coalesce(c.v, 0) < 11 ORDER BY p.id, c.v")
+
+
+def test_left_join_where_is_not_null():
+    check(LEFT_DATA, "SELECT p.n, count(*) FROM p LEFT JOIN c ON c.pid = p.id WHERE c.id IS NOT NULL "
+                     "GROUP BY p.n ORDER BY p.n")
+
+
+def test_left_join_on_condition_on_right_side_only():
+    check(LEFT_DATA, "SELECT p.n, c.v FROM p LEFT JOIN c ON c.pid = p.id AND c.v % 2 = 0 ORDER BY p.id, c.v")
+
+
+def test_left_join_with_or_in_where():
+    check(LEFT_DATA, "SELECT p.n, c.v FROM p LEFT JOIN c ON c.pid = p.id WHERE c.v IS NULL OR c.v = 20 "
+                     "ORDER BY p.id")

@@ -295,3 +295,51 @@ def test_temp_trigger_on_main_table():
     check(BASE, "CREATE TEMP TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log(ev) VALUES ('temp'); END",
           "INSERT INTO t(a) VALUES (1)", LOG,
           "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
+
+
+def test_cascading_delete_trigger():
+    check("CREATE TABLE parent(id INTEGER PRIMARY KEY)", "CREATE TABLE child(pid, v)",
+          "INSERT INTO parent VALUES (1), (2)", "INSERT INTO child VALUES (1, 'a'), (1, 'b'), (2, 'c')",
+          "CREATE TRIGGER cascade AFTER DELETE ON parent BEGIN DELETE FROM child WHERE pid = old.id; END",
+          "DELETE FROM parent WHERE id = 1", "SELECT changes()", "SELECT * FROM child ORDER BY v")
+
+
+def test_upsert_do_update_fires_update_trigger():
+    check("CREATE TABLE kv(k PRIMARY KEY, v)", "CREATE TABLE log(ev, o, n)",
+          "CREATE TRIGGER ti AFTER INSERT ON kv BEGIN INSERT INTO log VALUES ('I', NULL, new.v); END",
+          "CREATE TRIGGER tu AFTER UPDATE OF v ON kv BEGIN INSERT INTO log VALUES ('U', old.v, new.v); END",
+          "INSERT INTO kv VALUES ('a', 1)",
+          "INSERT INTO kv VALUES ('a', 2) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+          "SELECT * FROM log ORDER BY rowid")
+
+
+def test_replace_conflict_fires_insert_trigger_only():
+    check("CREATE TABLE t(k PRIMARY KEY, v)", "CREATE TABLE log(ev)",
+          "CREATE TRIGGER ti AFTER INSERT ON t BEGIN INSERT INTO log VALUES ('I'); END",
+          "CREATE TRIGGER tu AFTER UPDATE ON t BEGIN INSERT INTO log VALUES ('U'); END",
+          "INSERT INTO t VALUES (1, 'a')", "REPLACE INTO t VALUES (1, 'b')", "SELECT ev FROM log ORDER BY rowid")
+
+
+def test_trigger_when_uses_old_and_new():
+    check(BASE, "INSERT INTO t VALUES (1, 'x', 1), (2, 'y', 5)",
+          "CREATE TRIGGER tr AFTER UPDATE ON t WHEN new.b < old.b BEGIN "
+          "INSERT INTO log(ev, x, y) VALUES ('decrease', old.b, new.b); END",
+          "UPDATE t SET b = 3", LOG)
+
+
+def test_trigger_on_column_added_later():
+    check(BASE, "ALTER TABLE t ADD COLUMN c DEFAULT 'cc'",
+          "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log(ev, x) VALUES ('c', new.c); END",
+          "INSERT INTO t(a) VALUES (1)", LOG)
+
+
+def test_trigger_uses_rowid_of_new_row():
+    check("CREATE TABLE t(v)", "CREATE TABLE log(r, v)",
+          "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.rowid, new.v); END",
+          "INSERT INTO t VALUES ('a'), ('b')", "SELECT * FROM log ORDER BY r")
+
+
+def test_delete_trigger_fires_per_row_with_count():
+    check(BASE, "INSERT INTO t VALUES (1, 'a', 0), (2, 'b', 0), (3, 'c', 0)",
+          "CREATE TRIGGER tr BEFORE DELETE ON t BEGIN INSERT INTO log(ev, x) VALUES ('d', (SELECT count(*) FROM t)); END",
+          "DELETE FROM t WHERE id < 3", LOG, "SELECT changes()")

@@ -61,6 +61,12 @@ class TableInfo:
     indexes: list[IndexInfo] = field(default_factory=list)
     col_index: dict[str, int] = field(default_factory=dict)
 
+    def indexes_unique_with_own_conflict(self) -> bool:
+        """True when a constraint has its own ON CONFLICT clause (the generic path handles it)."""
+        return (any(ix.unique and ix.conflict != "ABORT" for ix in self.indexes)
+                or self.ipk_conflict != "ABORT"
+                or any(c.not_null and c.not_null_conflict != "ABORT" for c in self.columns))
+
     def column_position(self, name: str) -> Optional[int]:
         return self.col_index.get(name.lower())
 

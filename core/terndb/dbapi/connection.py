@@ -426,12 +426,17 @@ class Connection:
             assert p.run is not None
             out = p.run(ctx, params)
         except BaseException as e:
-            self._total_changes = before
-            if mark is not None:
-                txn.restore(mark)
-            if self._rollback_requested:
-                self._rollback_requested = False
+            action = getattr(e, "conflict", "ABORT")
+            if action == "ROLLBACK":
+                self._total_changes = before
                 self.rollback()
+            elif action == "FAIL":
+                # OR FAIL / RAISE(FAIL): keep what the statement did before the failing row.
+                self._changes = ctx.changes
+            else:
+                self._total_changes = before
+                if mark is not None:
+                    txn.restore(mark)
             if isinstance(e, RaiseIgnore):
                 return iter(())
             if isinstance(e, RecursionError):
@@ -439,12 +444,15 @@ class Connection:
             raise
         self._changes = ctx.changes
         if p.is_insert:
-            for w in ctx.writers.values():
-                if w.last_rowid is not None:
-                    self._lastrowid = w.last_rowid
-                break
+            self._note_lastrowid(ctx, p)
         self._autocommit_after()
         return out
+
+    def _note_lastrowid(self, ctx: ExecContext, p: Prepared) -> None:
+        t = ctx.catalog.tables.get((p.table or "").lower())
+        w = ctx.writers.get(t.tree) if t is not None else None
+        if w is not None and w.last_rowid is not None:
+            self._lastrowid = w.last_rowid
 
     def _execute_many(self, p: Prepared, seq: Iterable[Any], bind: Callable[[Any], tuple]) -> int:
         """executemany() of a compiled single-row INSERT: the loop runs in generated code."""
@@ -455,10 +463,7 @@ class Connection:
             assert p.run_many is not None
             n = p.run_many(ctx, seq, bind)
         finally:
-            for w in ctx.writers.values():
-                if w.last_rowid is not None:
-                    self._lastrowid = w.last_rowid
-                break
+            self._note_lastrowid(ctx, p)
             self._changes = ctx.changes
         self._autocommit_after()
         return n

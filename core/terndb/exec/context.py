@@ -53,9 +53,9 @@ class ExecContext:
         if action == "IGNORE":
             raise RaiseIgnore()
         msg = message if isinstance(message, str) else str(message)
-        if action == "ROLLBACK":
-            self.conn._rollback_requested = True
-        raise IntegrityError(msg)
+        e = IntegrityError(msg)
+        e.conflict = action  # type: ignore[attr-defined]
+        raise e
 
     def master_rows(self) -> Iterator[tuple]:
         cat = self.catalog

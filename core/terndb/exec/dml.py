@@ -63,15 +63,19 @@ class TableWriter:
         self.put: Callable[[list], Optional[int]] = ctx.fast_inserter(self) or self._put_generic
 
     def _put_generic(self, row: list) -> Optional[int]:
-        return self.insert(row, "ABORT", None, False)
+        return self.insert(row, "", None, False)
 
     def random_rowid(self) -> int:
         return make_new_rowid(self.trees, self.txn.roots.get(self.tree, 0), MAX_INT)
 
     # ---------------------------------------------------------------- helpers
 
-    def _fail(self, what: str, cols: str) -> IntegrityError:
-        return IntegrityError(f"{what} constraint failed: {cols}")
+    def _fail(self, what: str, cols: str, action: str = "ABORT") -> IntegrityError:
+        """The constraint error; ``conflict`` tells the connection how much to undo:
+        ABORT the statement, FAIL keeps its earlier rows, ROLLBACK ends the transaction."""
+        e = IntegrityError(f"{what} constraint failed: {cols}")
+        e.conflict = action  # type: ignore[attr-defined]
+        return e
 
     def _index_entries(self, row: list, rowid: int) -> list[tuple[IndexInfo, list]]:
         out = []
@@ -106,23 +110,28 @@ class TableWriter:
                              else f"{self.table.name}.rowid" for c in ix.columns)
 
     def _check_row(self, row: list, rowid: Any, conflict: str) -> bool:
-        """NOT NULL and CHECK; False means skip the row (IGNORE)."""
+        """NOT NULL and CHECK; False means skip the row (IGNORE).
+
+        ``conflict`` is the statement's OR clause, or "" to use each constraint's own.
+        """
         for i in self.not_null:
             if row[i] is None:
-                if conflict == "IGNORE":
+                action = conflict or self.table.columns[i].not_null_conflict
+                if action == "IGNORE":
                     return False
-                if conflict == "REPLACE":
+                if action == "REPLACE":
                     d = self.defaults[i]() if self.defaults[i] is not None else None
                     if d is not None:
                         row[i] = self.affs[i](d)
                         continue
-                raise self._fail("NOT NULL", f"{self.table.name}.{self.table.columns[i].name}")
+                raise self._fail("NOT NULL", f"{self.table.name}.{self.table.columns[i].name}", action)
         for fn, text in self.checks:
             r = fn(row, rowid)
             if r is not None and not R.is_true(r):
-                if conflict == "IGNORE":
+                action = conflict or "ABORT"
+                if action == "IGNORE":
                     return False
-                raise self._fail("CHECK", text)
+                raise self._fail("CHECK", text, action)
         return True
 
     def _write_indexes(self, entries: list[tuple[IndexInfo, list]]) -> None:
@@ -146,7 +155,7 @@ class TableWriter:
 
     # ------------------------------------------------------------------ insert
 
-    def insert(self, row: list, conflict: str = "ABORT", upsert: Any = None,
+    def insert(self, row: list, conflict: str = "", upsert: Any = None,
                count: bool = True) -> Optional[int]:
         """Insert one full row (column order, before affinity); return its rowid or None if skipped."""
         t = self.table
@@ -186,9 +195,10 @@ class TableWriter:
         # Rowid conflict.
         existing = self.trees.get(root, rowid)
         if existing is not None:
-            action = conflict if conflict != "ABORT" else (t.ipk_conflict if ipk is not None else "ABORT")
-            if upsert is not None and upsert.matches_rowid():
-                return upsert.apply(self, rowid, existing, row)
+            action = conflict or (t.ipk_conflict if ipk is not None else "ABORT")
+            clause = upsert.matches_rowid() if upsert is not None else None
+            if clause is not None:
+                return clause.apply(self, rowid, existing, row)
             if action == "IGNORE":
                 return None
             if action == "REPLACE":
@@ -196,7 +206,7 @@ class TableWriter:
                 root = roots.get(self.tree, 0)
             else:
                 col = t.columns[ipk].name if ipk is not None else "rowid"
-                raise self._fail("UNIQUE", f"{t.name}.{col}")
+                raise self._fail("UNIQUE", f"{t.name}.{col}", action)
         entries = self._index_entries(row, rowid)
         for ix, key in entries:
             if not ix.unique:
@@ -204,15 +214,16 @@ class TableWriter:
             other = self._find_unique_conflict(ix, key, rowid)
             if other is None:
                 continue
-            if upsert is not None and upsert.matches_index(ix):
-                return upsert.apply(self, other, self.get(other), row)
-            action = conflict if conflict != "ABORT" else ix.conflict
+            clause = upsert.matches_index(ix) if upsert is not None else None
+            if clause is not None:
+                return clause.apply(self, other, self.get(other), row)
+            action = conflict or ix.conflict
             if action == "IGNORE":
                 return None
             if action == "REPLACE":
                 self.delete(other, self.get(other), replace=True)
                 continue
-            raise self._fail("UNIQUE", self._unique_desc(ix))
+            raise self._fail("UNIQUE", self._unique_desc(ix), action)
         roots[self.tree] = self.trees.insert(roots.get(self.tree, 0), rowid, row)
         self._write_indexes(entries)
         if t.autoincrement and rowid > self.txn.seqs.get(self.tree, 0):
@@ -221,9 +232,10 @@ class TableWriter:
         if self.record:
             full = tuple(row)
             self.changes.append(Change(t.name, "insert", rowid, self.names, full, None))
-        self.last_rowid = rowid
         if count:
-            self.count += 1
+            if self.ctx.top_level:
+                self.count += 1
+                self.last_rowid = rowid
             self.ctx.row_changed()
         if trig and trig.get(("INSERT", "AFTER")):
             self.ctx.fire(trig[("INSERT", "AFTER")], None, self._full(row, rowid), None, rowid, self.table)
@@ -255,7 +267,8 @@ class TableWriter:
         if self.record:
             self.changes.append(Change(t.name, "delete", rowid, self.names, None, tuple(row)))
         if not replace:
-            self.count += 1
+            if self.ctx.top_level:
+                self.count += 1
             self.ctx.row_changed()
         if fire_triggers and trig.get(("DELETE", "AFTER")):
             self.ctx.fire(trig[("DELETE", "AFTER")], tuple(row), None, rowid, None, t)
@@ -264,7 +277,7 @@ class TableWriter:
     # ------------------------------------------------------------------ update
 
     def update(self, rowid: int, old: list, new: list, changed: tuple[int, ...],
-               conflict: str = "ABORT") -> Optional[int]:
+               conflict: str = "") -> Optional[int]:
         """Replace row ``rowid`` with ``new`` (full row, before affinity)."""
         t = self.table
         affs = self.affs
@@ -299,13 +312,13 @@ class TableWriter:
         if new_rowid != rowid:
             existing = self.trees.get(roots.get(self.tree, 0), new_rowid)
             if existing is not None:
-                action = conflict if conflict != "ABORT" else t.ipk_conflict
+                action = conflict or t.ipk_conflict
                 if action == "IGNORE":
                     return None
                 if action == "REPLACE":
                     self.delete(new_rowid, existing, replace=True)
                 else:
-                    raise self._fail("UNIQUE", f"{t.name}.{t.columns[ipk].name}")  # type: ignore[index]
+                    raise self._fail("UNIQUE", f"{t.name}.{t.columns[ipk].name}", action)  # type: ignore[index]
         old_entries = self._index_entries(old, rowid)
         new_entries = self._index_entries(new, new_rowid)
         for (ix, okey), (_, nkey) in zip(old_entries, new_entries):
@@ -314,13 +327,13 @@ class TableWriter:
             other = self._find_unique_conflict(ix, nkey, rowid)
             if other is None or other == new_rowid:
                 continue
-            action = conflict if conflict != "ABORT" else ix.conflict
+            action = conflict or ix.conflict
             if action == "IGNORE":
                 return None
             if action == "REPLACE":
                 self.delete(other, self.get(other), replace=True)
                 continue
-            raise self._fail("UNIQUE", self._unique_desc(ix))
+            raise self._fail("UNIQUE", self._unique_desc(ix), action)
         trees = self.trees
         if new_rowid != rowid:
             roots[self.tree] = trees.delete(roots.get(self.tree, 0), rowid)
@@ -341,7 +354,8 @@ class TableWriter:
                 self.changes.append(Change(t.name, "insert", new_rowid, self.names, tuple(new), None))
             else:
                 self.changes.append(Change(t.name, "update", rowid, cols, tuple(new), tuple(old)))
-        self.count += 1
+        if self.ctx.top_level:
+            self.count += 1
         self.ctx.row_changed()
         if trig and trig.get(("UPDATE", "AFTER")):
             trs = [tr for tr in trig[("UPDATE", "AFTER")]
@@ -349,6 +363,25 @@ class TableWriter:
             if trs:
                 self.ctx.fire(trs, tuple(old), tuple(new), rowid, new_rowid, t)
         return new_rowid
+
+
+class UpsertSet:
+    """An INSERT's ON CONFLICT clauses: the first whose target matches a conflict applies."""
+
+    def __init__(self, clauses: list["Upsert"]):
+        self.clauses = clauses
+
+    def matches_rowid(self) -> Optional["Upsert"]:
+        for u in self.clauses:
+            if u.matches_rowid():
+                return u
+        return None
+
+    def matches_index(self, ix: IndexInfo) -> Optional["Upsert"]:
+        for u in self.clauses:
+            if u.matches_index(ix):
+                return u
+        return None
 
 
 class Upsert:

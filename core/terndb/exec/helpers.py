@@ -414,7 +414,13 @@ def raise_constraint(msg: str) -> None:
     raise IntegrityError(msg)
 
 
+def _upsert_set(clauses: list) -> Any:
+    from .dml import UpsertSet
+    return UpsertSet(clauses)
+
+
 BASE_ENV: dict[str, Any] = {
+    "_UpsertSet": _upsert_set,
     "_PLAIN": frozenset((type(None), int, float, str, bytes)),
     "_scan": scan,
     "_scan_rev": scan_reverse,

@@ -586,7 +586,7 @@ class SelectCompiler(ExprCompiler):
             fn.emit(f"for {s.k}, {s.r} in {self.full_iter(s)}:")
             with fn.indent():
                 own = [c for c in conjuncts if c.deps == frozenset({s.n}) and
-                       (c.on_source is None or c.on_source == s.n)]
+                       (c.on_source == s.n if s.left_join else c.on_source is None)]
                 if own:
                     fn.emit(f"if not ({' and '.join(self.cond(c.expr, scope) for c in own)}): continue")
                 keys = []

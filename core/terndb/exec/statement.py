@@ -198,12 +198,15 @@ class StatementCompiler(SelectCompiler):
         single = (st.source is not None and isinstance(st.source.body, A.Values)
                   and len(st.source.body.rows) == 1 and not st.source.order_by
                   and st.source.limit is None and st.source.with_ is None and not st.returning
-                  and not st.upserts and st.conflict in ("ABORT", "FAIL") and outer is None)
+                  and not st.upserts and st.conflict in ("", "ABORT") and outer is None
+                  and not t.indexes_unique_with_own_conflict())
         if single:
             self.compile_single_insert(t, tname, slots, rows_code)
             if st.with_ is not None:
                 self.ctes.pop()
-            return [], False
+            # Nothing to undo unless triggers may have written before a failure.
+            return [], bool(self.catalog.triggers_for(t.name, "INSERT", "AFTER")
+                            or self.catalog.triggers_for(t.name, "INSERT", "BEFORE"))
         top.emit(f"_w = _ctx.writer({tname})")
         ret_code: Optional[str] = None
         ret_names: list[str] = []
@@ -227,10 +230,7 @@ class StatementCompiler(SelectCompiler):
             top.emit("return iter(())")
         if st.with_ is not None:
             self.ctes.pop()
-        simple = (st.source is not None and isinstance(st.source.body, A.Values)
-                  and len(st.source.body.rows) == 1 and not st.upserts and st.conflict in ("ABORT", "FAIL", "IGNORE")
-                  and not self.catalog.triggers)
-        return ret_names, not simple
+        return ret_names, True
 
     def compile_single_insert(self, t: TableInfo, tname: str, slots: list[str], rows_code: str) -> None:
         """INSERT ... VALUES (one row): a direct call, plus a loop for executemany()."""
@@ -238,8 +238,10 @@ class StatementCompiler(SelectCompiler):
         # rows_code is "((v0, v1, ...),)"; bind the one row's values as _v.
         top.emit(f"_v = {rows_code}[0]")
         top.emit(f"_w = _ctx.writer({tname})")
-        top.emit(f"_w.put([{', '.join(slots)}])")
-        top.emit("_w.count += 1")
+        top.emit(f"_r = _w.put([{', '.join(slots)}])")
+        top.emit("if _ctx.top_level:")
+        top.emit("    _w.count += 1")
+        top.emit("    _w.last_rowid = _r")
         top.emit("_ctx.conn._total_changes += 1")
         top.emit("_ctx.finish_writer(_w)")
         top.emit("return iter(())")
@@ -260,7 +262,7 @@ class StatementCompiler(SelectCompiler):
                 many.emit(f"if type(_p) is not tuple or len(_p) != {n} or not ({checks}):")
                 many.emit("    _p = _bind(_p)")
                 many.emit(f"_v = {rows_code}[0]")
-                many.emit(f"_put([{', '.join(slots)}])")
+                many.emit(f"_w.last_rowid = _put([{', '.join(slots)}])")
                 many.emit("_n += 1")
         many.emit("finally:")
         many.emit("    _w.count += _n")
@@ -275,43 +277,46 @@ class StatementCompiler(SelectCompiler):
         return self.value(c.default, Scope([], None, self.sql))
 
     def compile_upserts(self, st: A.Insert, t: TableInfo, outer: Optional[Scope]) -> str:
-        if len(st.upserts) > 1:
-            raise NotSupportedError("only one ON CONFLICT clause per INSERT is supported")
-        u = st.upserts[0]
-        target = None
-        if u.target is not None:
-            target = []
-            for ic in u.target:
-                if not isinstance(ic.expr, A.Column):
-                    raise self.err("ON CONFLICT target must name columns")
-                p = t.column_position(ic.expr.name)
-                if p is None:
-                    raise self.err(f"no such column: {ic.expr.name}")
-                target.append(p)
-            ok = (t.ipk is not None and target == [t.ipk]) or any(
-                ix.unique and sorted(ix.columns) == sorted(target) for ix in t.indexes)
-            if not ok:
-                raise self.err("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint")
-        action = "None"
-        if u.sets is not None:
-            fn = self.top.nested(self.mod.fresh("_ups"), "_old, _exc, _rid")
-            src = self.table_source(t, st.alias or t.name)
-            exc = self.pseudo_source(t, "excluded")
-            scope = Scope([src, exc], outer, self.sql)
-            saved = self.fn
-            self.fn = fn
-            try:
-                fn.emit(f"{src.k} = _rid; {src.r} = _old; {exc.k} = None; {exc.r} = _exc")
-                if u.where is not None:
-                    fn.emit(f"if not ({self.cond(u.where, scope)}): return None")
-                fn.emit(f"_new = list({src.r})")
-                changed = self.emit_sets(u.sets, t, scope, fn, "_new")
-                fn.emit(f"return _new, {tuple(changed)!r}")
-            finally:
-                self.fn = saved
-            action = fn.name
-        tgt = repr(target)
-        return f"_ctx.upsert({tgt}, {action}, {self.mod.const(t, '_tbl')})"
+        """An UpsertSet expression for the INSERT's ON CONFLICT clauses, in order."""
+        parts = []
+        for n, u in enumerate(st.upserts):
+            target = None
+            if u.target is not None:
+                target = []
+                for ic in u.target:
+                    if not isinstance(ic.expr, A.Column):
+                        raise self.err("ON CONFLICT target must name columns")
+                    p = t.column_position(ic.expr.name)
+                    if p is None:
+                        raise self.err(f"no such column: {ic.expr.name}")
+                    target.append(p)
+                ok = (t.ipk is not None and target == [t.ipk]) or any(
+                    ix.unique and sorted(ix.columns) == sorted(target) for ix in t.indexes)
+                if not ok:
+                    raise self.err("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint")
+            elif n != len(st.upserts) - 1:
+                raise self.err("only the last ON CONFLICT clause may omit the conflict target")
+            action = "None"
+            if u.sets is not None:
+                fn = self.top.nested(self.mod.fresh("_ups"), "_old, _exc, _rid")
+                src = self.table_source(t, st.alias or t.name)
+                exc = self.pseudo_source(t, "excluded")
+                exc.hidden = set(range(len(t.columns)))   # bare names mean the target table
+                scope = Scope([src, exc], outer, self.sql)
+                saved = self.fn
+                self.fn = fn
+                try:
+                    fn.emit(f"{src.k} = _rid; {src.r} = _old; {exc.k} = None; {exc.r} = _exc")
+                    if u.where is not None:
+                        fn.emit(f"if not ({self.cond(u.where, scope)}): return None")
+                    fn.emit(f"_new = list({src.r})")
+                    changed = self.emit_sets(u.sets, t, scope, fn, "_new")
+                    fn.emit(f"return _new, {tuple(changed)!r}")
+                finally:
+                    self.fn = saved
+                action = fn.name
+            parts.append(f"_ctx.upsert({target!r}, {action}, {self.mod.const(t, '_tbl')})")
+        return f"_UpsertSet([{', '.join(parts)}])"
 
     def emit_sets(self, sets: list[tuple[list[str], A.Expr]], t: TableInfo, scope: Scope, fn: Func,
                   target: str) -> list[int]:

@@ -160,7 +160,7 @@ def collect_terms(src: Source, conjuncts: list[Conjunct], avail: frozenset[int],
     for c in conjuncts:
         if src.n not in c.deps or not (c.deps - {src.n}) <= avail:
             continue
-        if c.on_source is not None and c.on_source != src.n:
+        if not _usable(c, src):
             continue
         e = c.expr
         if isinstance(e, A.Binary) and e.op in _FLIP:
@@ -203,6 +203,14 @@ def collect_terms(src: Source, conjuncts: list[Conjunct], avail: frozenset[int],
     return terms
 
 
+def _usable(c: Conjunct, src: Source) -> bool:
+    """May ``c`` shape how ``src`` is read?  For the right side of a LEFT JOIN only
+    its ON conditions may: WHERE conditions apply after NULL-extension."""
+    if c.on_source is not None:
+        return c.on_source == src.n
+    return not src.left_join
+
+
 def _compatible(src: Source, col: int, col_expr: A.Expr, other: A.Expr, scope: Scope, comp: Any) -> bool:
     """Can an index on ``col`` answer ``col OP other`` with SQLite's comparison rules?"""
     mc = comp.meta(col_expr, scope)
@@ -231,7 +239,7 @@ def hash_terms(src: Source, conjuncts: list[Conjunct], avail: frozenset[int], sc
             continue
         if src.n not in c.deps or not (c.deps - {src.n}) <= avail:
             continue
-        if c.on_source is not None and c.on_source != src.n:
+        if not _usable(c, src):
             continue
         for mine, other in ((e.left, e.right), (e.right, e.left)):
             dm = expr_deps(mine, scope, comp)

@@ -247,7 +247,7 @@ class Insert:
     table: str
     columns: Optional[list[str]]
     source: Optional[Select]       # None means DEFAULT VALUES
-    conflict: str = "ABORT"        # ABORT, FAIL, IGNORE, REPLACE, ROLLBACK
+    conflict: str = ""             # ABORT, FAIL, IGNORE, REPLACE, ROLLBACK; "" = per constraint
     upserts: list[Upsert] = field(default_factory=list)
     returning: Optional[list[ResultColumn]] = None
     with_: Optional[With] = None
@@ -261,7 +261,7 @@ class Update:
     sets: list[tuple[list[str], Expr]]
     where: Optional[Expr] = None
     from_: Optional[FromItem] = None
-    conflict: str = "ABORT"
+    conflict: str = ""
     returning: Optional[list[ResultColumn]] = None
     with_: Optional[With] = None
     alias: Optional[str] = None

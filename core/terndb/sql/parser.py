@@ -399,9 +399,10 @@ class Parser:
     # --------------------------------------------------------------------- DML
 
     def parse_conflict_clause(self) -> str:
+        """The statement's OR clause; "" when absent (each constraint's own clause applies)."""
         if self.accept_word("OR"):
             return self.expect_word(*CONFLICT_ACTIONS)
-        return "ABORT"
+        return ""
 
     def parse_insert(self) -> A.Insert:
         pos = self.tok.pos

@@ -26,6 +26,10 @@ and the module's helper functions are re-bound onto a module namespace whose
 device.  The on-disk layout and the commit protocol are therefore exactly the
 file backend's -- including any future change to file.py -- and a crash image
 can be written to a real file and opened with ``terndb.connect(path)``.
+(The seam that would make this a plain subclass: FileBackend methods for its
+I/O primitives -- ``_pwrite(data, offset)`` (which should also loop on short
+writes), ``_sync()``, ``_size()`` in place of ``os.fstat(self.fd).st_size`` --
+and opening the file in a method of its own instead of inline in ``__init__``.)
 
 Use from tests::
 
@@ -253,15 +257,35 @@ class FaultyFile:
         return bytes(img)
 
     def crash_images(self, seeds: Iterable[int]) -> list[tuple[str, bytes]]:
-        """(label, image) for the two extreme images and one per seed, duplicates removed."""
+        """(label, image) for the extreme images, the torn-last-write images and one
+        image per seed, duplicates removed.
+
+        The extremes are "durable-only" (no pending write landed) and "all-pending"
+        (all landed whole).  When the last pending write -- the one in flight at a
+        crash -- spans several sectors, "last-torn-head" keeps only its first sector
+        and "last-torn-tail" everything but its first sector (all earlier pending
+        writes landed): the tears most likely to defeat a checksum-and-fallback
+        scheme, which random seeds would only hit by chance.
+        """
         out: list[tuple[str, bytes]] = []
         seen: set[bytes] = set()
-        cands = [("durable-only", self.durable_image()), ("all-pending", self.full_image())]
+        cands: list[tuple[str, bytes]] = [("durable-only", self.durable_image()),
+                                          ("all-pending", self.full_image())]
+        if self.pending and len(_sectors(*self.pending[-1])) > 1:
+            base = bytearray(self.durable)
+            for off, data in self.pending[:-1]:
+                _apply(base, off, data)
+            pieces = _sectors(*self.pending[-1])
+            for name, keep in (("last-torn-head", pieces[:1]), ("last-torn-tail", pieces[1:])):
+                torn = bytearray(base)
+                for poff, pdata in keep:
+                    _apply(torn, poff, pdata)
+                cands.append((name, bytes(torn)))
         cands += [(f"seed={s}", self.crash_image(s)) for s in seeds]
-        for label, img in cands:
-            if img not in seen:
-                seen.add(img)
-                out.append((label, img))
+        for label, image in cands:
+            if image not in seen:
+                seen.add(image)
+                out.append((label, image))
         return out
 
     def write_to(self, path: str, image: Optional[bytes] = None) -> str:
