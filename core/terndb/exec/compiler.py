@@ -147,8 +147,9 @@ class ExprCompiler:
             if r.column < 0:
                 return Meta(R.A_INTEGER)
             aff = src.affinities[r.column]
-            # BLOB affinity is "no affinity" in comparisons.
-            return Meta(None if aff == R.A_BLOB else aff, src.collations[r.column])
+            # BLOB affinity is "no affinity" in comparisons; a column always has a
+            # collation (BINARY by default), which outranks a right-hand column's.
+            return Meta(None if aff == R.A_BLOB else aff, src.collations[r.column] or "BINARY")
         if isinstance(e, A.Collate):
             m = self.meta(e.expr, scope)
             return Meta(m.affinity, R.check_collation(e.collation), True)

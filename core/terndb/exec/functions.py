@@ -403,6 +403,10 @@ def _parse_time_value(v: Any) -> Any:
     m = _DATE_RE.match(s)
     if m:
         y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if not (1 <= mo <= 12 and 1 <= d <= 31):
+            return None
+        if m.group(4) and (int(m.group(4)) > 24 or int(m.group(5)) > 59 or float(m.group(6) or 0) >= 60):
+            return None
         jd = _ymd_to_jd(y, mo, d)
         if m.group(4):
             sec = float(m.group(6) or 0)
@@ -415,6 +419,8 @@ def _parse_time_value(v: Any) -> Any:
     m = _TIME_RE.match(s)
     if m:
         sec = float(m.group(3) or 0)
+        if int(m.group(1)) > 24 or int(m.group(2)) > 59 or sec >= 60:
+            return None
         return 2451544.5 + (int(m.group(1)) * 3600 + int(m.group(2)) * 60 + sec) / 86400.0
     n = text_to_number(s)
     if re.fullmatch(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*", s):
@@ -489,31 +495,47 @@ def _julian(args: tuple) -> Any:
     return jd
 
 
+def _parts(args: tuple) -> Any:
+    """(y, m, d, h, mi, s) of the arguments; like SQLite, a date given as text with no
+    modifiers is echoed as written (2024-02-30 stays 2024-02-30)."""
+    if len(args) == 1 and isinstance(args[0], str):
+        m = _DATE_RE.match(args[0])
+        if m and not m.group(7):
+            if _parse_time_value(args[0]) is None:
+                return None
+            return (int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4) or 0),
+                    int(m.group(5) or 0), float(m.group(6) or 0))
+    jd = _julian(args)
+    if jd is None:
+        return None
+    return _jd_to_parts(jd)
+
+
 def f_julianday(*args: Any) -> Any:
     return _julian(args)
 
 
 def f_date(*args: Any) -> Any:
-    jd = _julian(args)
-    if jd is None:
+    p = _parts(args)
+    if p is None:
         return None
-    y, m, d, _, _, _ = _jd_to_parts(jd)
+    y, m, d, _, _, _ = p
     return f"{y:04d}-{m:02d}-{d:02d}"
 
 
 def f_time(*args: Any) -> Any:
-    jd = _julian(args)
-    if jd is None:
+    p = _parts(args)
+    if p is None:
         return None
-    _, _, _, h, mi, s = _jd_to_parts(jd)
+    _, _, _, h, mi, s = p
     return f"{h:02d}:{mi:02d}:{int(s):02d}"
 
 
 def f_datetime(*args: Any) -> Any:
-    jd = _julian(args)
-    if jd is None:
+    p = _parts(args)
+    if p is None:
         return None
-    y, m, d, h, mi, s = _jd_to_parts(jd)
+    y, m, d, h, mi, s = p
     return f"{y:04d}-{m:02d}-{d:02d} {h:02d}:{mi:02d}:{int(s):02d}"
 
 
@@ -638,7 +660,6 @@ SCALARS: dict[str, tuple[Callable[..., Any], int, int]] = {
     "hex": (f_hex, 1, 1),
     "instr": (f_instr, 2, 2),
     "length": (f_length, 1, 1),
-    "octet_length": (f_octet_length, 1, 1),
     "like": (f_like, 2, 3),
     "likelihood": (f_identity, 2, 2),
     "likely": (f_identity, 1, 1),

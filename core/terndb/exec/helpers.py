@@ -360,13 +360,23 @@ def group_fold(v: Any, coll: str) -> Any:
 # --------------------------------------------------------------- aggregates
 
 
-def sum_slow(acc: Any, v: Any) -> Any:
-    """sum() step for non-integer input: switches to REAL like SQLite."""
+def agg_number(v: Any) -> Any:
+    """A value as sum()/avg() see it: well-formed numeric text counts as its number,
+    other text and blobs as the REAL of their numeric prefix (sqlite3_value_numeric_type)."""
     t = type(v)
-    if t is not int and t is not float:
-        v = R.to_number(v)
-        if type(v) is int:
-            v = float(v)
+    if t is int or t is float:
+        return v
+    if t is bytes:
+        v = v.decode("utf-8", "replace")
+    n = R.numeric_text(v)
+    if n is not None:
+        return n
+    return float(R.text_to_number(v))
+
+
+def sum_slow(acc: Any, v: Any) -> Any:
+    """sum() step for anything but INTEGER + INTEGER: REAL from then on, like SQLite."""
+    v = agg_number(v)
     if acc is None:
         return v
     if type(acc) is int and type(v) is int:
@@ -380,11 +390,11 @@ def sum_final(acc: Any) -> Any:
     return acc
 
 
-def total_step(acc: float, v: Any) -> float:
+def total_step(acc: Any, v: Any) -> Any:
     t = type(v)
     if t is int or t is float:
         return acc + v
-    return acc + float(R.to_number(v))
+    return acc + agg_number(v)
 
 
 def avg_final(total: Any, count: int) -> Any:

@@ -229,7 +229,8 @@ def cast(v: Any, type_name: str) -> Any:
             return float(v)
         if t is bytes:
             v = v.decode("utf-8", "replace")
-        return float(text_to_number(v))
+        m = _REAL_PREFIX.match(v)
+        return float(m.group(1)) if m else 0.0
     if aff == A_NUMERIC:
         if t is int:
             return v

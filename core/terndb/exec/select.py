@@ -409,6 +409,12 @@ class SelectCompiler(ExprCompiler):
                     r = scope.resolve(e)
                     if r is not None and r.column >= 0:
                         name = r.source.columns[r.column]
+                    elif r is not None:
+                        # rowid/oid/_rowid_ are named after the INTEGER PRIMARY KEY, if any.
+                        t = r.source.table
+                        name = t.columns[t.ipk].name if t is not None and t.ipk is not None else "rowid"
+                    elif e.quoted:
+                        name = rc.text   # a "string" that fell back to a literal keeps its quotes
                 except Exception:
                     pass
             else:
@@ -1016,9 +1022,13 @@ class SelectCompiler(ExprCompiler):
                     raise self.err(f"1st ORDER BY term out of range - should be between 1 and {width}")
                 idx = e.value - 1
             elif isinstance(e, A.Column):
-                for i, nme in enumerate(names):
-                    if nme.lower() == e.name.lower():
-                        idx = i
+                # A result column name of any member of the compound.
+                for q in queries:
+                    for i, nme in enumerate(q.names):
+                        if nme.lower() == e.name.lower():
+                            idx = i
+                            break
+                    if idx is not None:
                         break
             if idx is None:
                 first = parts[0][1]
