@@ -297,6 +297,13 @@ class Connection:
         except SyntaxError as e:  # generated code failed to compile
             raise E.InternalError(f"internal compiler error for {parsed.sql!r}: {e}") from e
 
+    def _current_seqs(self) -> dict:
+        if self._txn is not None:
+            return self._txn.seqs
+        if self._snap is not None:
+            return self._snap.seqs
+        return self.db.committed.seqs
+
     def _current_roots(self) -> dict:
         if self._txn is not None:
             return self._txn.roots

@@ -57,12 +57,24 @@ class ExecContext:
         e.conflict = action  # type: ignore[attr-defined]
         raise e
 
+    def sequence_rows(self) -> Iterator[tuple]:
+        """sqlite_sequence: (table, highest rowid used) for AUTOINCREMENT tables."""
+        seqs = self.txn.seqs if self.txn is not None else self.conn._current_seqs()
+        for t in self.catalog.tables.values():
+            if t.autoincrement and t.tree in seqs:
+                yield (t.name, seqs[t.tree])
+
     def master_rows(self) -> Iterator[tuple]:
         cat = self.catalog
+        sequence_shown = False
         for kind, key in cat.order:
             if kind == "table":
                 t = cat.tables[key]
                 yield ("table", t.name, t.name, t.tree, t.sql)
+                if t.autoincrement and not sequence_shown:
+                    sequence_shown = True
+                    yield ("table", "sqlite_sequence", "sqlite_sequence", 0,
+                           "CREATE TABLE sqlite_sequence(name,seq)")
                 for ix in t.indexes:
                     if ix.sql is None:
                         yield ("index", ix.name, t.name, ix.tree, None)

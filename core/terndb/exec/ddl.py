@@ -37,28 +37,13 @@ def create_table(txn: Txn, st: A.CreateTable, sql: str, run_select: Callable[...
     cat = cat.copy()
     if st.as_select is not None:
         names, affinities, rows = run_select(st.as_select)
-        decl = {R.A_INTEGER: "INT", R.A_REAL: "REAL", R.A_TEXT: "TEXT", R.A_NUMERIC: "NUM"}
-        cols = []
-        seen: dict[str, int] = {}
-        for n, a in zip(names, affinities):
-            base = n
-            k = base.lower()
-            if k in seen:
-                seen[k] += 1
-                n = f"{base}:{seen[k]}"
-            else:
-                seen[k] = 0
-            t = decl.get(a, "")
-            cols.append(f'"{n}"' + (f" {t}" if t else ""))
-        text = f'CREATE TABLE "{st.name}"({", ".join(cols)})'
+        text = _create_table_text(st.name, names, affinities)
         st2 = parse_one(text).statement
         table = build_table(st2, cat.new_tree(), text, lambda _n: cat.new_tree())
     else:
         table = build_table(st, cat.new_tree(), sql, lambda _n: cat.new_tree())
         rows = []
-    for c in table.columns:
-        if c.generated is not None:
-            raise NotSupportedError("generated columns are not supported")
+    _validate_table(table, st, sql)
     cat.add_table(table)
     cat.version += 1
     txn.catalog = cat
@@ -71,6 +56,53 @@ def create_table(txn: Txn, st: A.CreateTable, sql: str, run_select: Callable[...
         w = ctx.writer(table)
         for r in rows:
             w.insert(list(r))
+
+
+_DECLARED = {R.A_INTEGER: " INT", R.A_REAL: " REAL", R.A_TEXT: " TEXT", R.A_NUMERIC: " NUM"}
+
+
+def _ident(name: str) -> str:
+    """An identifier as SQLite writes it in generated SQL: quoted only when needed."""
+    from ..sql.parser import RESERVED
+    import re
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and name.upper() not in RESERVED:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _create_table_text(name: str, columns: list[str], affinities: list[Any]) -> str:
+    """CREATE TABLE ... AS SELECT's stored text, laid out as SQLite's createTableStmt()."""
+    unique: list[str] = []
+    seen: dict[str, int] = {}
+    for n in columns:
+        k = n.lower()
+        if k in seen:
+            seen[k] += 1
+            n = f"{n}:{seen[k]}"
+        else:
+            seen[k] = 0
+        unique.append(n)
+    width = sum(len(n) + n.count('"') + 2 + 5 for n in unique) + len(name) + name.count('"') + 2
+    sep, sep2, end = ("", ",", ")") if width < 50 else ("\n  ", ",\n  ", "\n)")
+    out = [f"CREATE TABLE {_ident(name)}("]
+    for n, aff in zip(unique, affinities):
+        out.append(sep + _ident(n) + _DECLARED.get(aff, ""))
+        sep = sep2
+    return "".join(out) + end
+
+
+def _validate_table(table: TableInfo, st: A.CreateTable, sql: str) -> None:
+    """Rules SQLite checks when a table is created."""
+    from .compiler import walk
+    for c in table.columns:
+        if c.generated is not None:
+            raise NotSupportedError("generated columns are not supported")
+        if c.default is not None and any(isinstance(n, (A.Column, A.Subquery, A.Exists, A.InSelect))
+                                         for n in walk(c.default)):
+            raise SQLError(f"default value of column [{c.name}] is not constant", sql, st.pos)
+    for e in table.checks:
+        if any(isinstance(n, (A.Subquery, A.Exists, A.InSelect)) for n in walk(e)):
+            raise SQLError("subqueries prohibited in CHECK constraints", sql, st.pos)
 
 
 def create_index(txn: Txn, st: A.CreateIndex, sql: str) -> None:
@@ -124,7 +156,7 @@ def create_view(txn: Txn, st: A.CreateView, sql: str, check: Callable[[A.Select,
     cat = cat.copy()
     cat.add_view(ViewInfo(st.name, st.select, st.columns, sql))
     cat.version += 1
-    check(st.select, cat)
+    # Like SQLite, names inside the view are resolved when it is used, not now.
     txn.catalog = cat
 
 
@@ -281,14 +313,15 @@ def alter_table(txn: Txn, st: A.AlterTable, sql: str) -> None:
         default = None
         if cd.default is not None:
             if not isinstance(cd.default, A.Literal):
-                if isinstance(cd.default, A.Function):
-                    raise SQLError("Cannot add a column with non-constant default", sql, st.pos)
                 from .statement import compile_const_expr
                 default = compile_const_expr(cd.default, cat, sql)()
             else:
                 default = cd.default.value
-        if cd.not_null and default is None:
+        nonempty = bool(txn.roots.get(t.tree, 0))
+        if cd.not_null and default is None and nonempty:
             raise SQLError("Cannot add a NOT NULL column with default value NULL", sql, st.pos)
+        if cd.default is not None and not _plain_default(cd.default) and nonempty:
+            raise SQLError("Cannot add a column with non-constant default", sql, st.pos)
         # Splice the column definition text before the closing parenthesis.
         toks = [tk for tk in tokenize(t.sql) if tk.kind == OP and tk.text == ")"]
         tail_paren = _closing_paren(t.sql)
@@ -343,6 +376,13 @@ def _rename_index_table(sql: str, old: str, new: str) -> str:
             end = t.pos + _token_len(sql, t)
             return sql[:t.pos] + '"' + new.replace('"', '""') + '"' + sql[end:]
     return sql
+
+
+def _plain_default(e: A.Expr) -> bool:
+    """A literal or signed number: what ALTER TABLE ADD COLUMN accepts on a non-empty table."""
+    if isinstance(e, A.Literal):
+        return True
+    return isinstance(e, A.Unary) and e.op in ("-", "+") and isinstance(e.operand, A.Literal)
 
 
 def _swap_index(cat: Catalog, t2: TableInfo, ix: IndexInfo, ix2: IndexInfo) -> None:

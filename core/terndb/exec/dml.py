@@ -187,7 +187,11 @@ class TableWriter:
                 return None
             root = roots.get(self.tree, 0)
         if rowid is None:
-            rowid = make_new_rowid(self.trees, root, self.txn.seqs.get(self.tree, 0))
+            seq = self.txn.seqs.get(self.tree, 0)
+            if t.autoincrement and max(seq, self.trees.max_key(root) or 0) >= MAX_INT:
+                raise OperationalError("database or disk is full: AUTOINCREMENT table "
+                                       f"{t.name} has used the largest possible rowid")
+            rowid = make_new_rowid(self.trees, root, seq)
             if ipk is not None:
                 row[ipk] = rowid
         if not self._check_row(row, rowid, conflict):

@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional
 
 from ..catalog.schema import TableInfo
 from ..engine import Change
-from ..errors import DataError, IntegrityError
+from ..errors import DataError, IntegrityError, OperationalError
 from . import runtime as R
 from .codegen import Func, Module
 from .helpers import index_key, rowid_key
@@ -35,6 +35,7 @@ def compile_inserter(table: TableInfo, checks: list[tuple[Callable[..., Any], st
         "_apply_numeric": R.apply_numeric, "_apply_real": R.apply_real, "_apply_text": R.apply_text,
         "_rowid_key": rowid_key, "_DataError": DataError, "_IntegrityError": IntegrityError,
         "_Change": Change, "_index_key": index_key, "_is_true": R.is_true,
+        "_OperationalError": OperationalError,
     })
     top = Func("_make", "_w")
     top.setup("_txn = _w.txn")
@@ -64,7 +65,7 @@ def compile_inserter(table: TableInfo, checks: list[tuple[Callable[..., Any], st
         put.emit(f"_rid = _row[{ipk}]")
         put.emit("if _rid is None:")
         with put.indent():
-            _emit_new_rowid(put, root, tree)
+            _emit_new_rowid(put, root, tree, table.autoincrement)
             put.emit(f"_row[{ipk}] = _rid")
         put.emit("elif type(_rid) is not int:")
         with put.indent():
@@ -107,13 +108,15 @@ def compile_inserter(table: TableInfo, checks: list[tuple[Callable[..., Any], st
     return fn
 
 
-def _emit_new_rowid(put: Func, root: str, tree: int) -> None:
+def _emit_new_rowid(put: Func, root: str, tree: int, autoinc: bool = False) -> None:
     put.emit("_h = _hint[0]")
     put.emit("if _h is None:")
     put.emit(f"    _h = _hint[0] = _trees.max_key({root}) or 0")
     put.emit(f"_s = _seqs.get({tree}, 0)")
     put.emit("if _s > _h: _h = _s")
     put.emit("if _h >= 9223372036854775807:")
+    if autoinc:
+        put.emit("    raise _OperationalError('database or disk is full: AUTOINCREMENT has used the largest rowid')")
     put.emit(f"    _rid = _w.random_rowid()")
     put.emit("else:")
     put.emit("    _rid = _h + 1")

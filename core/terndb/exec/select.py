@@ -244,6 +244,9 @@ class SelectCompiler(ExprCompiler):
         v = self.catalog.views.get(key)
         if v is not None:
             return self.view_source(v, alias, n)
+        if key == "sqlite_sequence" and any(t.autoincrement for t in self.catalog.tables.values()):
+            return Source(n, alias, ["name", "seq"], [R.A_BLOB, R.A_BLOB], [None, None],
+                          rows_func="_ctx.sequence_rows()")
         if key in ("sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema"):
             rows = "_ctx.master_rows()" if "temp" not in key else "()"
             return Source(n, alias, ["type", "name", "tbl_name", "rootpage", "sql"],
@@ -317,6 +320,20 @@ class SelectCompiler(ExprCompiler):
         visit(sel)
         return found
 
+    def _count_refs(self, node: Any, name: str) -> int:
+        key = name.lower()
+        n = 0
+        stack = [node]
+        while stack:
+            x = stack.pop()
+            if isinstance(x, A.TableRef) and x.name.lower() == key:
+                n += 1
+            elif isinstance(x, (list, tuple)):
+                stack.extend(x)
+            elif hasattr(x, "__dataclass_fields__"):
+                stack.extend(getattr(x, f) for f in x.__dataclass_fields__)
+        return n
+
     def recursive_cte(self, cte: CTEDef) -> tuple[str, list[str], list[Meta]]:
         sel = cte.select
         body = sel.body
@@ -337,6 +354,8 @@ class SelectCompiler(ExprCompiler):
             finally:
                 self.ctes = saved
             names = list(cte.columns) if cte.columns else init.names
+            if self._count_refs(step_body, cte.name) > 1:
+                raise ProgrammingError(f"multiple references to recursive table: {cte.name}")
             cur = self.mod.fresh("_cur")
             cte.self_rows, cte.self_names, cte.self_metas = cur, names, init.metas
             try:

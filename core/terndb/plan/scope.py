@@ -111,9 +111,13 @@ class Scope:
     def _resolve_local(self, col: A.Column) -> Optional[Resolved]:
         name = col.name.lower()
         if col.table is not None:
-            src = self.find_source(col.table)
-            if src is None:
+            key = col.table.lower()
+            matches = [s for s in self.sources if s.alias.lower() == key]
+            if not matches:
                 return None
+            src = matches[0]
+            if len(matches) > 1 and name in src.col_map:
+                raise SQLError(f"ambiguous column name: {col.table}.{col.name}", self.sql, col.pos)
             i = src.col_map.get(name)
             if i is not None:
                 return Resolved(src, i, 0)

@@ -333,6 +333,7 @@ class CreateTable:
     without_rowid: bool = False
     strict: bool = False
     pos: int = field(default=0, compare=False)
+    name_pos: int = field(default=0, compare=False)   # offset of the object name
 
 
 @dataclass(slots=True)
@@ -344,6 +345,7 @@ class CreateIndex:
     if_not_exists: bool = False
     where: Optional[Expr] = None
     pos: int = field(default=0, compare=False)
+    name_pos: int = field(default=0, compare=False)   # offset of the object name
 
 
 @dataclass(slots=True)
@@ -354,6 +356,7 @@ class CreateView:
     if_not_exists: bool = False
     temporary: bool = False
     pos: int = field(default=0, compare=False)
+    name_pos: int = field(default=0, compare=False)   # offset of the object name
 
 
 @dataclass(slots=True)
@@ -368,6 +371,7 @@ class CreateTrigger:
     if_not_exists: bool = False
     temporary: bool = False
     pos: int = field(default=0, compare=False)
+    name_pos: int = field(default=0, compare=False)   # offset of the object name
 
 
 @dataclass(slots=True)

@@ -542,9 +542,11 @@ class Parser:
 
     def parse_create_table(self, temporary: bool, pos: int) -> A.CreateTable:
         ine = self.parse_if_not_exists()
+        name_pos = self.tok.pos
         _, name, _ = self.maybe_schema_name()
         if self.accept_word("AS"):
-            return A.CreateTable(name, [], [], ine, temporary, self.parse_select(), pos=pos)
+            return A.CreateTable(name, [], [], ine, temporary, self.parse_select(), pos=pos,
+                                 name_pos=name_pos)
         self.expect_op("(")
         columns: list[A.ColumnDef] = []
         constraints: list[A.TableConstraint] = []
@@ -568,7 +570,8 @@ class Parser:
                 break
             if not self.accept_op(","):
                 break
-        return A.CreateTable(name, columns, constraints, ine, temporary, None, without_rowid, strict, pos)
+        return A.CreateTable(name, columns, constraints, ine, temporary, None, without_rowid, strict, pos,
+                             name_pos)
 
     def parse_type_name(self) -> str:
         words: list[str] = []
@@ -739,6 +742,7 @@ class Parser:
 
     def parse_create_index(self, unique: bool, pos: int) -> A.CreateIndex:
         ine = self.parse_if_not_exists()
+        name_pos = self.tok.pos
         _, name, _ = self.maybe_schema_name()
         self.expect_word("ON")
         table = self.identifier("table name")
@@ -748,17 +752,19 @@ class Parser:
             cols.append(self.parse_indexed_column())
         self.expect_op(")")
         where = self.parse_expr() if self.accept_word("WHERE") else None
-        return A.CreateIndex(name, table, cols, unique, ine, where, pos)
+        return A.CreateIndex(name, table, cols, unique, ine, where, pos, name_pos)
 
     def parse_create_view(self, temporary: bool, pos: int) -> A.CreateView:
         ine = self.parse_if_not_exists()
+        name_pos = self.tok.pos
         _, name, _ = self.maybe_schema_name()
         cols = self.name_list() if self.is_op("(") else None
         self.expect_word("AS")
-        return A.CreateView(name, self.parse_select(), cols, ine, temporary, pos)
+        return A.CreateView(name, self.parse_select(), cols, ine, temporary, pos, name_pos)
 
     def parse_create_trigger(self, temporary: bool, pos: int) -> A.CreateTrigger:
         ine = self.parse_if_not_exists()
+        name_pos = self.tok.pos
         _, name, _ = self.maybe_schema_name()
         timing = "BEFORE"
         if self.accept_word("BEFORE"):
@@ -796,7 +802,8 @@ class Parser:
                 raise self.error()
         if not body:
             raise self.error()
-        return A.CreateTrigger(name, table, timing, event, body, columns, when, ine, temporary, pos)
+        return A.CreateTrigger(name, table, timing, event, body, columns, when, ine, temporary, pos,
+                               name_pos)
 
     def parse_drop(self) -> A.Drop:
         pos = self.tok.pos
@@ -1241,7 +1248,15 @@ def _parse_one(p: Parser) -> A.Parsed:
     if not (p.tok.kind == EOF or p.is_op(";")):
         raise p.error()
     end = p.tok.pos
-    return A.Parsed(stmt, p.sql[start:end].strip(), p._next_param, list(p.param_names))
+    text = p.sql[start:end].strip()
+    if isinstance(stmt, (A.CreateTable, A.CreateIndex, A.CreateView, A.CreateTrigger)) and stmt.name_pos:
+        # Stored like SQLite stores it: "CREATE <KIND> " + the text from the name on.
+        kind = {A.CreateTable: "TABLE", A.CreateView: "VIEW", A.CreateTrigger: "TRIGGER",
+                A.CreateIndex: "INDEX"}[type(stmt)]
+        if isinstance(stmt, A.CreateIndex) and stmt.unique:
+            kind = "UNIQUE INDEX"
+        text = f"CREATE {kind} " + p.sql[stmt.name_pos:end].rstrip().rstrip(";").rstrip()
+    return A.Parsed(stmt, text, p._next_param, list(p.param_names))
 
 
 def parse_expression(sql: str) -> A.Expr:
