@@ -47,9 +47,10 @@ def connect(database: Any, timeout: float = 5.0, isolation_level: Optional[str] 
     if not isinstance(database, str):
         raise ProgrammingError(f"database must be a path or URL string, not {type(database).__name__}")
     key, make_backend, location = resolve(database, readonly=readonly)
-    db = open_database(key, make_backend)
+    db = open_database(key, make_backend, readonly)
     return Connection(db, location, timeout=timeout, isolation_level=isolation_level,
-                      check_same_thread=check_same_thread, cached_statements=cached_statements)
+                      check_same_thread=check_same_thread, cached_statements=cached_statements,
+                      readonly=readonly)
 
 
 __all__ = [

@@ -103,6 +103,13 @@ class Database:
     def __init__(self, backend: Backend, key: Optional[str] = None):
         self.key = key
         self.backend = backend
+        try:
+            self._open(backend)
+        except BaseException:
+            backend.close()   # a failed open must not keep the file (or its lock)
+            raise
+
+    def _open(self, backend: Backend) -> None:
         self.store = Store(backend)
         self.cache = NodeCache(self.store)
         self.readers = Trees(self.cache, -2)   # shared read-only tree access
@@ -259,13 +266,19 @@ _registry: dict[str, "weakref.ReferenceType[Database]"] = {}
 _registry_lock = threading.Lock()
 
 
-def open_database(key: Optional[str], make_backend: Callable[[], Backend]) -> Database:
+def open_database(key: Optional[str], make_backend: Callable[[], Backend],
+                  readonly: bool = False) -> Database:
     """The shared Database for ``key`` (a normalized location), opening it if needed."""
     with _registry_lock:
         if key is not None:
             ref = _registry.get(key)
             db = ref() if ref is not None else None
             if db is not None:
+                if db.backend.readonly and not readonly:
+                    # Opened read-only so far; this connection wants to write.
+                    upgrade = getattr(db.backend, "upgrade", None)
+                    if upgrade is not None:
+                        upgrade()
                 db.connections += 1
                 return db
         db = Database(make_backend(), key)

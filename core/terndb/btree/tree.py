@@ -71,25 +71,9 @@ class NodeCache:
 
     def _load(self, ref: int) -> Node:
         raw = codec.decode(self.store.read_blob(ref), f"b-tree node at page {ref}")
-        try:
-            kind = raw[0]
-            if kind == NODE_TABLE_LEAF:
-                leaf = Leaf(raw[1], raw[2], ref)
-                if len(leaf.keys) != len(raw[2]):
-                    raise ValueError
-                node: Node = leaf
-                if False:
-                    raise ValueError
-            elif kind == NODE_INDEX_LEAF:
-                node = Leaf(raw[1], None, ref)
-            elif kind == NODE_INNER:
-                node = Inner(raw[1], raw[2], ref)
-                if len(node.kids) != len(node.keys) + 1:
-                    raise ValueError
-            else:
-                raise ValueError
-        except (ValueError, IndexError, TypeError, KeyError) as e:
-            raise DatabaseError(f"database disk image is malformed: bad b-tree node at page {ref}") from e
+        node = _validated(raw, ref, self.store.next_pgno)
+        if node is None:
+            raise DatabaseError(f"database disk image is malformed: bad b-tree node at page {ref}")
         self.put(node)
         return node
 
@@ -117,6 +101,51 @@ class NodeCache:
     @property
     def inner(self) -> dict[int, Node]:
         return {r: n for r, n in self.nodes.items() if not n.is_leaf}
+
+
+def _validated(raw: Any, ref: int, npages: int) -> Optional[Node]:
+    """A node built from decoded JSON, or None when its shape is wrong.
+
+    Checksums catch torn and foreign pages; this catches pages that are intact
+    but not what the tree expects (a lost write leaving an older page behind).
+    """
+    if type(raw) is not list or not raw:
+        return None
+    kind = raw[0]
+    try:
+        if kind == NODE_TABLE_LEAF and len(raw) == 3:
+            keys, vals = raw[1], raw[2]
+            if (type(keys) is not list or type(vals) is not list or len(keys) != len(vals)
+                    or any(type(k) is not int for k in keys) or any(type(v) is not list for v in vals)
+                    or any(a >= b for a, b in zip(keys, keys[1:]))):
+                return None
+            return Leaf(keys, vals, ref)
+        if kind == NODE_INDEX_LEAF and len(raw) == 2:
+            keys = raw[1]
+            if type(keys) is not list or any(type(k) is not list or not k for k in keys):
+                return None
+            return Leaf(keys, None, ref)
+        if kind == NODE_INNER and len(raw) == 3:
+            keys, kids = raw[1], raw[2]
+            if (type(keys) is not list or type(kids) is not list or len(kids) != len(keys) + 1
+                    or any(type(k) is not int or k < 2 or k >= npages or k == ref for k in kids)):
+                return None
+            return Inner(keys, kids, ref)
+    except TypeError:
+        return None
+    return None
+
+
+_MAX_DEPTH = 48     # far beyond any real tree: deeper means a damaged cycle
+
+
+def _too_deep() -> DatabaseError:
+    return DatabaseError("database disk image is malformed: b-tree deeper than any valid tree "
+                         "(a damaged page points back into its own tree)")
+
+
+def _wrong_kind(what: str) -> DatabaseError:
+    return DatabaseError(f"database disk image is malformed: {what}")
 
 
 def encode_node(node: Node, index: bool) -> bytes:
@@ -157,6 +186,7 @@ class Trees:
         node: Any = nodes.get(root) if type(root) is int else root  # type: ignore[call-overload]
         if node is None:
             node = self.cache._load(root)  # type: ignore[arg-type]
+        depth = 0
         while not node.is_leaf:
             kid = node.kids[bisect_right(node.keys, key)]  # type: ignore[union-attr]
             if type(kid) is int:
@@ -164,10 +194,16 @@ class Trees:
                 node = n if n is not None else self.cache._load(kid)
             else:
                 node = kid
+            depth += 1
+            if depth > _MAX_DEPTH:
+                raise _too_deep()
         keys = node.keys
         i = bisect_left(keys, key)
         if i < len(keys) and keys[i] == key:
-            return node.vals[i]  # type: ignore[union-attr]
+            vals = node.vals
+            if vals is None:
+                raise _wrong_kind("an index page sits in a table's b-tree")
+            return vals[i]
         return None
 
     def contains(self, root: Root, key: Any) -> bool:
@@ -201,6 +237,8 @@ class Trees:
                 yield child  # type: ignore[misc]
             else:
                 stack.append((child, 0))  # type: ignore[arg-type]
+                if len(stack) > _MAX_DEPTH:
+                    raise _too_deep()
 
     def leaves_reverse(self, root: Root) -> Iterator[Leaf]:
         """Every leaf, in descending key order."""
@@ -235,6 +273,8 @@ class Trees:
             i = bisect_right(node.keys, key)  # type: ignore[union-attr]
             stack.append((node, i + 1))  # type: ignore[arg-type]
             node = load(node.kids[i])  # type: ignore[union-attr]
+            if len(stack) > _MAX_DEPTH:
+                raise _too_deep()
         yield node, bisect_left(node.keys, key)  # type: ignore[misc]
         while stack:
             inner, i = stack[-1]
@@ -246,6 +286,8 @@ class Trees:
             while not child.is_leaf:
                 stack.append((child, 1))  # type: ignore[arg-type]
                 child = load(child.kids[0])  # type: ignore[union-attr]
+                if len(stack) > _MAX_DEPTH:
+                    raise _too_deep()
             yield child, 0  # type: ignore[misc]
 
     def seek_reverse(self, root: Root, key: Any) -> Iterator[tuple[Leaf, int]]:
@@ -325,6 +367,8 @@ class Trees:
                 kid = nodes.get(kid) or self.cache._load(kid)
             node = kid
             chain.append(node)
+            if len(steps) > _MAX_DEPTH:
+                raise _too_deep()
         keys = node.keys
         j = bisect_left(keys, key)
         if present is not None:

@@ -50,9 +50,10 @@ class Connection:
 
     def __init__(self, db: Database, location: str, *, timeout: float = 5.0,
                  isolation_level: Optional[str] = "DEFERRED", check_same_thread: bool = True,
-                 cached_statements: int = _CACHE_SIZE):
+                 cached_statements: int = _CACHE_SIZE, readonly: bool = False):
         self._db: Optional[Database] = db
         self.location = location
+        self.readonly = readonly
         self.timeout = timeout
         self._isolation_level = isolation_level
         self.row_factory: Optional[Callable[[Cursor, tuple], Any]] = None
@@ -360,6 +361,9 @@ class Connection:
     def _ensure_write(self) -> Txn:
         if self._txn is not None:
             return self._txn
+        if self.readonly:
+            raise E.OperationalError(f"attempt to write a readonly database: {self.location!r} "
+                                     "was opened with readonly=True")
         db = self.db
         txn = db.begin(self.timeout, self)
         if self._snap is not None:

@@ -18,6 +18,22 @@ if TYPE_CHECKING:
 _DONE = object()
 
 
+def _internal(conn: "Connection", doing: str, e: Exception) -> E.Error:
+    """The error for an unexpected exception: DatabaseError when the file turns out to
+    be damaged (intact checksums cannot rule out a stale page), else InternalError."""
+    try:
+        from .pragma import integrity_check
+        problems = integrity_check(conn)
+    except E.DatabaseError as damage:
+        return damage
+    except Exception:
+        problems = ["ok"]
+    if problems != ["ok"]:
+        return E.DatabaseError(f"database disk image is malformed: {problems[0]}")
+    return E.InternalError(f"internal error while {doing}: {type(e).__name__}: {e}; "
+                           "please report it with the SQL that caused it")
+
+
 class Cursor:
     """Executes statements and iterates over their result rows."""
 
@@ -149,8 +165,7 @@ class Cursor:
             raise E.OperationalError("statement too complex (nesting too deep)") from e
         except Exception as e:
             self._release()
-            raise E.InternalError(f"internal error while executing {sql[:200]!r}: "
-                                  f"{type(e).__name__}: {e}") from e
+            raise _internal(conn, f"executing {sql[:200]!r}", e) from e
         return self
 
     def executemany(self, sql: str, seq_of_parameters: Iterable[Any]) -> "Cursor":
@@ -166,8 +181,7 @@ class Cursor:
             except E.Error:
                 raise
             except Exception as e:
-                raise E.InternalError(f"internal error while executing {sql[:200]!r}: "
-                                      f"{type(e).__name__}: {e}") from e
+                raise _internal(conn, f"executing {sql[:200]!r}", e) from e
             self.rowcount = total
             self.description = None
             self.lastrowid = conn._lastrowid
@@ -183,8 +197,7 @@ class Cursor:
         except E.Error:
             raise
         except Exception as e:
-            raise E.InternalError(f"internal error while executing {sql[:200]!r}: "
-                                  f"{type(e).__name__}: {e}") from e
+            raise _internal(conn, f"executing {sql[:200]!r}", e) from e
         self.rowcount = total
         self.description = None
         if isinstance(p.statement, A.Insert):
@@ -226,7 +239,7 @@ class Cursor:
             raise
         except Exception as e:
             self._release()
-            raise E.InternalError(f"internal error while fetching: {type(e).__name__}: {e}") from e
+            raise _internal(self.connection, "fetching", e) from e
         if row is _DONE:
             self._release()
         return row
@@ -268,7 +281,7 @@ class Cursor:
                 raise
             except Exception as e:
                 self._release()
-                raise E.InternalError(f"internal error while fetching: {type(e).__name__}: {e}") from e
+                raise _internal(self.connection, "fetching", e) from e
         self._release()
         rf = self.row_factory
         if rf is not None:

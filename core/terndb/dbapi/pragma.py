@@ -114,6 +114,11 @@ def integrity_check(conn: "Connection") -> list[str]:
         keys = [k for k, _ in rows]
         if keys != sorted(keys) or len(set(keys)) != len(keys):
             problems.append(f"table {t.name}: rowids out of order")
+        width = len(t.columns)
+        bad = next((k for k, r in rows if type(r) is not list or len(r) != width), None)
+        if bad is not None:
+            problems.append(f"table {t.name}: row {bad} does not have {width} columns")
+            continue
         for ix in t.indexes:
             try:
                 got = [leaf_key for leaf in trees.leaves(state.roots.get(ix.tree, 0)) for leaf_key in leaf.keys]

@@ -12,7 +12,7 @@ from operator import itemgetter
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from ..btree.tree import Root, Trees
-from ..errors import DataError, IntegrityError, OperationalError, ProgrammingError
+from ..errors import DatabaseError, DataError, IntegrityError, OperationalError, ProgrammingError
 from . import functions as F
 from . import runtime as R
 from .runtime import MAX_INT, MIN_INT, fold_nocase
@@ -21,7 +21,10 @@ _chain_from = chain.from_iterable
 
 
 def _kv(leaf: Any) -> Any:
-    return zip(leaf.keys, leaf.vals)
+    vals = leaf.vals
+    if vals is None:
+        raise DatabaseError("database disk image is malformed: an index page sits in a table's b-tree")
+    return zip(leaf.keys, vals)
 
 
 def scan(trees: Trees, root: Root) -> Iterator[tuple[int, list]]:
@@ -32,7 +35,10 @@ def scan(trees: Trees, root: Root) -> Iterator[tuple[int, list]]:
 
 
 def _kv_rev(leaf: Any) -> Any:
-    return zip(reversed(leaf.keys), reversed(leaf.vals))
+    vals = leaf.vals
+    if vals is None:
+        raise DatabaseError("database disk image is malformed: an index page sits in a table's b-tree")
+    return zip(reversed(leaf.keys), reversed(vals))
 
 
 def scan_reverse(trees: Trees, root: Root) -> Iterator[tuple[int, list]]:
@@ -181,10 +187,15 @@ def index_scan(trees: Trees, iroot: Root, troot: Root, lo: Optional[list], lo_in
         n = len(keys)
         while i < n:
             key = keys[i]
+            if type(key) is not list:
+                raise DatabaseError("database disk image is malformed: a table page sits in an index")
             if stop is not None and key >= stop:
                 return
             rowid = key[-1]
-            yield rowid, get(troot, rowid)
+            row = get(troot, rowid)
+            if row is None:
+                raise DatabaseError(f"database disk image is malformed: index entry for missing rowid {rowid}")
+            yield rowid, row
             i += 1
 
 

@@ -18,18 +18,11 @@ pending, a sync does not complete), the device freezes, and
 :class:`SimulatedCrash` -- a ``BaseException``, so no ``except Exception`` in
 the engine can swallow it -- propagates to the test.
 
-:class:`FaultyBackend` is the real :class:`~terndb.vfs.file.FileBackend`
-running on a ``FaultyFile``: FileBackend has no I/O seam (it calls ``os.pwrite``,
-``os.pread``, ``os.fstat`` and the module's ``_sync`` directly), so its methods
-and the module's helper functions are re-bound onto a module namespace whose
-``os`` is a shim that routes those calls by file descriptor to the simulated
-device.  The on-disk layout and the commit protocol are therefore exactly the
-file backend's -- including any future change to file.py -- and a crash image
-can be written to a real file and opened with ``terndb.connect(path)``.
-(The seam that would make this a plain subclass: FileBackend methods for its
-I/O primitives -- ``_pwrite(data, offset)`` (which should also loop on short
-writes), ``_sync()``, ``_size()`` in place of ``os.fstat(self.fd).st_size`` --
-and opening the file in a method of its own instead of inline in ``__init__``.)
+:class:`FaultyBackend` is the real :class:`~terndb.vfs.file.FileBackend` with
+only its I/O seam (``_read_at``, ``_write_at``, ``_sync_file``, ``_size``)
+routed to a ``FaultyFile``, so the on-disk layout and the commit protocol are
+exactly the file backend's, and a crash image can be written to a real file
+and opened with ``terndb.connect(path)``.
 
 Use from tests::
 
@@ -46,11 +39,9 @@ import itertools
 import os as _real_os
 import random
 import threading
-import types
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional, Union
 
-from . import file as _file
 from .file import FileBackend
 
 SECTOR = 512
@@ -315,87 +306,15 @@ def _sectors(off: int, data: bytes) -> list[tuple[int, bytes]]:
 
 # --------------------------------------------------------------- the os shim
 
-_fds: dict[int, FaultyFile] = {}
 _fd_numbers = itertools.count(1 << 24)     # far from real descriptors
 
 
-class _FStat:
-    __slots__ = ("st_size",)
-
-    def __init__(self, size: int):
-        self.st_size = size
-
-
-class _OsShim(types.ModuleType):
-    """The parts of ``os`` that file.py uses, routed to simulated devices by fd."""
-
-    def __init__(self) -> None:
-        super().__init__("os")
-
-    @staticmethod
-    def _dev(fd: int) -> FaultyFile:
-        dev = _fds.get(fd)
-        if dev is None:
-            raise OSError(_errno.EBADF, f"bad file descriptor {fd} (not a simulated device)")
-        return dev
-
-    def pwrite(self, fd: int, data: bytes, offset: int) -> int:
-        if fd not in _fds:
-            return _real_os.pwrite(fd, data, offset)
-        return self._dev(fd).pwrite(data, offset)
-
-    def pread(self, fd: int, n: int, offset: int) -> bytes:
-        if fd not in _fds:
-            return _real_os.pread(fd, n, offset)
-        return self._dev(fd).pread(n, offset)
-
-    def fstat(self, fd: int) -> Any:
-        if fd not in _fds:
-            return _real_os.fstat(fd)
-        return _FStat(self._dev(fd).size())
-
-    def fsync(self, fd: int) -> None:
-        if fd not in _fds:
-            return _real_os.fsync(fd)
-        self._dev(fd).sync()
-
-    def fdatasync(self, fd: int) -> None:
-        if fd not in _fds:
-            return _real_os.fdatasync(fd)
-        self._dev(fd).sync()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(_real_os, name)
-
-
-_OS = _OsShim()
-
-
-def _clone(fn: types.FunctionType, globs: dict) -> types.FunctionType:
-    new = types.FunctionType(fn.__code__, globs, fn.__name__, fn.__defaults__, fn.__closure__)
-    new.__kwdefaults__ = fn.__kwdefaults__
-    new.__qualname__ = fn.__qualname__
-    new.__doc__ = fn.__doc__
-    new.__dict__.update(fn.__dict__)
-    return new
-
-
-def _shimmed_namespace() -> dict:
-    globs = dict(_file.__dict__)
-    globs["os"] = _OS
-    for name, obj in list(globs.items()):
-        if isinstance(obj, types.FunctionType) and obj.__module__ == _file.__name__:
-            globs[name] = _clone(obj, globs)
-    return globs
-
-
-_GLOBS = _shimmed_namespace()
-# FileBackend methods that touch the file itself are re-implemented below.
-_OWN = {"__init__", "_lock", "_sync_dir", "close"}
-
-
 class FaultyBackend(FileBackend):
-    """FileBackend's layout and commit protocol on a :class:`FaultyFile`."""
+    """FileBackend's layout and commit protocol on a :class:`FaultyFile`.
+
+    Only the I/O seam of FileBackend is replaced; everything else (slots,
+    sequence numbers, commit ordering, recovery) is the real code.
+    """
 
     def __init__(self, dev: FaultyFile, readonly: bool = False, name: str = "fault://?"):
         self.name = name
@@ -404,19 +323,23 @@ class FaultyBackend(FileBackend):
         self.device = dev
         self.seq = 0
         self.slot = 0
+        self.broken = False
         self.fd = next(_fd_numbers)
-        _fds[self.fd] = dev
+
+    def _read_at(self, n: int, offset: int) -> bytes:
+        return self.device.pread(n, offset)
+
+    def _write_at(self, data: bytes, offset: int) -> int:
+        return self.device.pwrite(data, offset)
+
+    def _sync_file(self) -> None:
+        self.device.sync()
+
+    def _size(self) -> int:
+        return self.device.size()
 
     def close(self) -> None:
-        if self.fd >= 0:
-            _fds.pop(self.fd, None)
-            self.fd = -1
-
-
-for _name, _obj in list(FileBackend.__dict__.items()):
-    if _name not in _OWN and isinstance(_obj, types.FunctionType):
-        setattr(FaultyBackend, _name, _clone(_obj, _GLOBS))
-del _name, _obj
+        self.fd = -1
 
 
 # ------------------------------------------------------------ URL scheme

@@ -49,6 +49,7 @@ class FileBackend(Backend):
         self.fd = -1
         self.seq = 0
         self.slot = 0
+        self.broken = False
         exists = os.path.exists(path)
         if not exists and (readonly or not create):
             raise OperationalError(f"unable to open database file {path!r}: it does not exist")
@@ -77,6 +78,31 @@ class FileBackend(Backend):
         finally:
             os.close(dfd)
 
+    def upgrade(self) -> None:
+        """Reopen for writing (another connection in this process wants to write)."""
+        if not self.readonly or not os.access(self.path, os.W_OK):
+            return
+        old = self.fd
+        if fcntl is not None:
+            try:
+                fcntl.flock(old, fcntl.LOCK_UN)
+            except OSError:
+                pass
+        try:
+            self.fd = os.open(self.path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+        except OSError as e:
+            self.fd = old
+            self._lock()
+            raise OperationalError(f"unable to open {self.path!r} for writing: {e.strerror}") from e
+        self.readonly = False
+        try:
+            self._lock()
+        except OperationalError:
+            self.fd, self.readonly = old, True
+            self._lock()
+            raise
+        os.close(old)
+
     def _lock(self) -> None:
         if fcntl is None:
             return
@@ -92,16 +118,41 @@ class FileBackend(Backend):
                     "TernDB allows one process per database file") from e
             # Filesystems without lock support: carry on unlocked.
 
+    # ------------------------------------------------ the I/O seam (fault tests override)
+
+    def _read_at(self, n: int, offset: int) -> bytes:
+        return os.pread(self.fd, n, offset)
+
+    def _write_at(self, data: bytes, offset: int) -> int:
+        return os.pwrite(self.fd, data, offset)
+
+    def _sync_file(self) -> None:
+        _sync(self.fd)
+
+    def _size(self) -> int:
+        return os.fstat(self.fd).st_size
+
+    def _pwrite(self, data: bytes, offset: int) -> None:
+        """Write all of ``data``; a write that makes no progress means the disk is full."""
+        view = memoryview(data)
+        while view:
+            n = self._write_at(view.tobytes() if len(view) != len(data) else data, offset)
+            if n <= 0:
+                raise OSError(errno.ENOSPC, "no space left on device (short write)")
+            view = view[n:]
+            data = view.tobytes()
+            offset += n
+
     # ------------------------------------------------------------------ reads
 
     def _pread(self, n: int, offset: int) -> bytes:
         try:
-            return os.pread(self.fd, n, offset)
+            return self._read_at(n, offset)
         except OSError as e:
             raise OperationalError(f"disk I/O error reading {self.path!r}: {e.strerror}") from e
 
     def read_root(self) -> Optional[bytes]:
-        size = os.fstat(self.fd).st_size
+        size = self._size()
         if size == 0:
             return None
         best: Optional[tuple[int, int, bytes]] = None
@@ -138,29 +189,47 @@ class FileBackend(Backend):
         return data
 
     def size_pages(self) -> int:
-        return os.fstat(self.fd).st_size // PAGE_SIZE
+        return self._size() // PAGE_SIZE
 
     # ----------------------------------------------------------------- commit
 
     def commit(self, pages: dict[int, bytes], root: bytes) -> None:
         if self.readonly:
             raise OperationalError(f"attempt to write a readonly database {self.path!r}")
+        if self.broken:
+            raise OperationalError(
+                f"disk I/O error: an earlier failed commit left {self.path!r} in an unknown "
+                "state; close and reopen the database")
         if len(root) > SLOT_SIZE - SLOT_HEADER:
             raise DatabaseError("root record too large for its slot")
+        seq = self.seq + 1
+        slot = 1 - self.slot if self.seq else 0
         try:
             self._write_pages(pages)
             if pages:
-                _sync(self.fd)
-            seq = self.seq + 1
-            slot = 1 - self.slot if self.seq else 0
-            header = _SLOT.pack(SLOT_MAGIC, seq, len(root), zlib.crc32(root, seq & 0xFFFFFFFF))
-            os.pwrite(self.fd, header + root, slot * SLOT_SIZE)
-            _sync(self.fd)
+                self._sync_file()
         except OSError as e:
-            if e.errno == errno.ENOSPC:
-                raise OperationalError(f"database or disk is full: cannot write {self.path!r}") from e
-            raise OperationalError(f"disk I/O error writing {self.path!r}: {e.strerror}") from e
+            # The live root still names the last commit; the pages written are free there.
+            raise self._io_error(e) from e
+        header = _SLOT.pack(SLOT_MAGIC, seq, len(root), zlib.crc32(root, seq & 0xFFFFFFFF))
+        try:
+            self._pwrite(header + root, slot * SLOT_SIZE)
+            self._sync_file()
+        except OSError as e:
+            # The new root may or may not be on disk.  Erase it, so the file surely
+            # names the last commit again, or refuse further writes if that fails too.
+            try:
+                self._pwrite(bytes(SLOT_HEADER), slot * SLOT_SIZE)
+                self._sync_file()
+            except OSError:
+                self.broken = True
+            raise self._io_error(e) from e
         self.seq, self.slot = seq, slot
+
+    def _io_error(self, e: OSError) -> OperationalError:
+        if e.errno == errno.ENOSPC:
+            return OperationalError(f"database or disk is full: cannot write {self.path!r}")
+        return OperationalError(f"disk I/O error writing {self.path!r}: {e.strerror}")
 
     def _write_pages(self, pages: dict[int, bytes]) -> None:
         # Coalesce runs of consecutive page numbers into one write each.
@@ -171,10 +240,10 @@ class FileBackend(Backend):
                 run.append(pages[pgno])
                 continue
             if run:
-                os.pwrite(self.fd, b"".join(run), run_start * PAGE_SIZE)
+                self._pwrite(b"".join(run), run_start * PAGE_SIZE)
             run_start, run = pgno, [pages[pgno]]
         if run:
-            os.pwrite(self.fd, b"".join(run), run_start * PAGE_SIZE)
+            self._pwrite(b"".join(run), run_start * PAGE_SIZE)
 
     def close(self) -> None:
         if self.fd >= 0:
