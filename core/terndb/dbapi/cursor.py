@@ -218,6 +218,10 @@ class Cursor:
                         pass
             finally:
                 self._release()
+            # Like sqlite3's executescript(): no implicit transactions, each
+            # statement outside an explicit BEGIN commits on its own.
+            if conn._txn is not None and not conn._explicit:
+                conn.commit()
         self.description = None
         self.rowcount = -1
         return self

@@ -284,6 +284,7 @@ def alter_table(txn: Txn, st: A.AlterTable, sql: str) -> None:
                       edit_index_sql=lambda s: _rename_index_table(s, t.name, new))
         cat = cat.copy()
         cat.replace_table(t.name, t2)
+        _rewrite_dependents(cat, t.name, lambda s: _rename_table_refs(s, t.name, new), new)
         for trname, tr in list(cat.triggers.items()):
             if tr.table.lower() == key:
                 cat.triggers[trname] = build_trigger(parse_one(_replace_idents(tr.sql, t.name, new)).statement,
@@ -301,6 +302,8 @@ def alter_table(txn: Txn, st: A.AlterTable, sql: str) -> None:
         t2 = _rebuild(t, new_sql, edit_index_sql=lambda s: _replace_idents(s, old, new, start_after=_on_clause(s)))
         cat = cat.copy()
         cat.replace_table(t.name, t2)
+        _rewrite_dependents(cat, t.name, lambda s: _replace_idents(s, old, new))
+        _check_views(cat, t.name, sql, st.pos)
     elif st.action == "ADD COLUMN":
         cd = st.column_def
         assert cd is not None
@@ -348,6 +351,7 @@ def alter_table(txn: Txn, st: A.AlterTable, sql: str) -> None:
         t2 = _rebuild(t, new_sql)
         cat = cat.copy()
         cat.replace_table(t.name, t2)
+        _check_views(cat, t.name, sql, st.pos)
         _rewrite_rows(txn, t, lambda row: row[:p] + row[p + 1:])
         if t.ipk is not None and t.ipk > p:
             pass
@@ -376,6 +380,78 @@ def _rename_index_table(sql: str, old: str, new: str) -> str:
             end = t.pos + _token_len(sql, t)
             return sql[:t.pos] + '"' + new.replace('"', '""') + '"' + sql[end:]
     return sql
+
+
+def _mentions(sql: str, name: str) -> bool:
+    key = name.lower()
+    return any(tok.kind in (WORD, QUOTED) and str(tok.value).lower() == key for tok in tokenize(sql))
+
+
+def _rewrite_dependents(cat: Catalog, table: str, edit: Callable[[str], str],
+                        new_table: Optional[str] = None) -> None:
+    """Apply ``edit`` to the SQL of views and triggers that refer to ``table``."""
+    from ..sql.parser import parse_one as _parse
+    for key, v in list(cat.views.items()):
+        if _mentions(v.sql, table):
+            sql = edit(v.sql)
+            st = _parse(sql).statement
+            cat.views[key] = ViewInfo(v.name, st.select, st.columns, sql)
+    for key, tr in list(cat.triggers.items()):
+        if tr.table.lower() == table.lower() or _mentions(tr.sql, table):
+            sql = edit(tr.sql)
+            cat.triggers[key] = build_trigger(_parse(sql).statement, sql)
+
+
+_TABLE_CONTEXT = {"FROM", "JOIN", "INTO", "UPDATE", "ON", "TABLE"}
+_CLAUSE_END = {"WHERE", "GROUP", "ORDER", "LIMIT", "HAVING", "UNION", "INTERSECT", "EXCEPT",
+               "SET", "VALUES", "SELECT", "BEGIN", "END", "WHEN", "ON", "USING"}
+
+
+def _rename_table_refs(sql: str, old: str, new: str) -> str:
+    """Rename references to table ``old``: after FROM/JOIN/INTO/UPDATE/ON/TABLE, in FROM
+    lists, and as a column qualifier (old.col).  SQLite quotes the new name."""
+    toks = tokenize(sql)
+    quoted = '"' + new.replace('"', '""') + '"'
+    out = []
+    last = 0
+    in_from = False
+    depth_from: list[bool] = []
+    for i, tok in enumerate(toks):
+        prev = toks[i - 1] if i else None
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if tok.kind == WORD and tok.text in _CLAUSE_END:
+            in_from = False
+        if tok.kind == WORD and tok.text == "FROM":
+            in_from = True
+        if tok.kind == OP and tok.text == "(":
+            depth_from.append(in_from)
+            in_from = False
+        elif tok.kind == OP and tok.text == ")":
+            in_from = depth_from.pop() if depth_from else False
+        if tok.kind in (WORD, QUOTED) and str(tok.value).lower() == old.lower():
+            ref = ((prev is not None and prev.kind == WORD and prev.text in _TABLE_CONTEXT)
+                   or (nxt is not None and nxt.kind == OP and nxt.text == ".")
+                   or (in_from and prev is not None and prev.kind == OP and prev.text == ","))
+            if ref:
+                out.append(sql[last:tok.pos])
+                out.append(quoted)
+                last = tok.pos + _token_len(sql, tok)
+    out.append(sql[last:])
+    return "".join(out)
+
+
+def _check_views(cat: Catalog, table: str, sql: str, pos: int) -> None:
+    """After a column is renamed or dropped, every view that reads the table must still work."""
+    from ..sql.parser import parse_one as _parse
+    from .statement import prepare
+    for v in cat.views.values():
+        if not _mentions(v.sql, table):
+            continue
+        try:
+            prepare(A.Parsed(_parse(v.sql).statement.select, v.sql, 0, []), cat)
+        except ProgrammingError as e:
+            msg = getattr(e, "message", str(e))
+            raise SQLError(f"error in view {v.name}: {msg}", sql, pos) from e
 
 
 def _plain_default(e: A.Expr) -> bool:

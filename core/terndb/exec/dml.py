@@ -60,10 +60,18 @@ class TableWriter:
         self.changes = self.txn.changes
         self.count = 0
         self.last_rowid: Optional[int] = None
+        self.on_row: Optional[Callable[[int, list], Any]] = None   # RETURNING hook
         self.put: Callable[[list], Optional[int]] = ctx.fast_inserter(self) or self._put_generic
 
     def _put_generic(self, row: list) -> Optional[int]:
         return self.insert(row, "", None, False)
+
+    def full_error(self) -> OperationalError:
+        """AUTOINCREMENT out of rowids: SQLITE_FULL, which rolls back the transaction."""
+        e = OperationalError(f"database or disk is full: AUTOINCREMENT table {self.table.name} "
+                             "has used the largest possible rowid")
+        e.conflict = "ROLLBACK"  # type: ignore[attr-defined]
+        return e
 
     def random_rowid(self) -> int:
         return make_new_rowid(self.trees, self.txn.roots.get(self.tree, 0), MAX_INT)
@@ -156,7 +164,7 @@ class TableWriter:
     # ------------------------------------------------------------------ insert
 
     def insert(self, row: list, conflict: str = "", upsert: Any = None,
-               count: bool = True) -> Optional[int]:
+               count: bool = True, rowid: Any = None) -> Optional[int]:
         """Insert one full row (column order, before affinity); return its rowid or None if skipped."""
         t = self.table
         affs = self.affs
@@ -166,7 +174,13 @@ class TableWriter:
         ipk = self.ipk
         roots = self.txn.roots
         root = roots.get(self.tree, 0)
-        if ipk is not None and row[ipk] is not None:
+        if rowid is not None:
+            # An explicit rowid for a table without INTEGER PRIMARY KEY.
+            k = rowid_key(R.apply_numeric(rowid))
+            if k is None:
+                raise DataError(f"datatype mismatch: rowid of {t.name} must be an integer, not {rowid!r}")
+            rowid = k
+        elif ipk is not None and row[ipk] is not None:
             rowid = row[ipk]
             if type(rowid) is not int:
                 k = rowid_key(rowid) if type(rowid) is float else None
@@ -189,8 +203,7 @@ class TableWriter:
         if rowid is None:
             seq = self.txn.seqs.get(self.tree, 0)
             if t.autoincrement and max(seq, self.trees.max_key(root) or 0) >= MAX_INT:
-                raise OperationalError("database or disk is full: AUTOINCREMENT table "
-                                       f"{t.name} has used the largest possible rowid")
+                raise self.full_error()
             rowid = make_new_rowid(self.trees, root, seq)
             if ipk is not None:
                 row[ipk] = rowid
@@ -241,6 +254,8 @@ class TableWriter:
                 self.count += 1
                 self.last_rowid = rowid
             self.ctx.row_changed()
+        if self.on_row is not None and self.ctx.top_level:
+            self.on_row(rowid, row)
         if trig and trig.get(("INSERT", "AFTER")):
             self.ctx.fire(trig[("INSERT", "AFTER")], None, self._full(row, rowid), None, rowid, self.table)
         return rowid
@@ -281,7 +296,7 @@ class TableWriter:
     # ------------------------------------------------------------------ update
 
     def update(self, rowid: int, old: list, new: list, changed: tuple[int, ...],
-               conflict: str = "") -> Optional[int]:
+               conflict: str = "", **kw: Any) -> Optional[int]:
         """Replace row ``rowid`` with ``new`` (full row, before affinity)."""
         t = self.table
         affs = self.affs
@@ -292,6 +307,12 @@ class TableWriter:
         roots = self.txn.roots
         ipk = self.ipk
         new_rowid = rowid
+        if "set_rowid" in kw:
+            v = kw["set_rowid"]
+            k = rowid_key(R.apply_numeric(v)) if v is not None else None
+            if k is None:
+                raise DataError(f"datatype mismatch: rowid of {t.name} must be an integer, not {v!r}")
+            new_rowid = k
         if ipk is not None and ipk in changed:
             v = new[ipk]
             if v is None:
@@ -361,6 +382,8 @@ class TableWriter:
         if self.ctx.top_level:
             self.count += 1
         self.ctx.row_changed()
+        if self.on_row is not None and self.ctx.top_level:
+            self.on_row(new_rowid, new)
         if trig and trig.get(("UPDATE", "AFTER")):
             trs = [tr for tr in trig[("UPDATE", "AFTER")]
                    if tr.columns is None or any(c.lower() in cols_changed for c in tr.columns)]

@@ -116,7 +116,7 @@ def _emit_new_rowid(put: Func, root: str, tree: int, autoinc: bool = False) -> N
     put.emit("if _s > _h: _h = _s")
     put.emit("if _h >= 9223372036854775807:")
     if autoinc:
-        put.emit("    raise _OperationalError('database or disk is full: AUTOINCREMENT has used the largest rowid')")
+        put.emit("    raise _w.full_error()")
     put.emit(f"    _rid = _w.random_rowid()")
     put.emit("else:")
     put.emit("    _rid = _h + 1")

@@ -143,13 +143,18 @@ class StatementCompiler(SelectCompiler):
             self.ctes.append(defs)
         t = self.table_for_write(st.table, st.pos)
         ncols = len(t.columns)
+        rowid_at: Optional[int] = None     # source position of an explicit rowid
         if st.columns is not None:
             positions = []
-            for c in st.columns:
+            for j, c in enumerate(st.columns):
                 p = t.column_position(c)
                 if p is None:
-                    if c.lower() in ("rowid", "oid", "_rowid_") and t.ipk is not None:
-                        p = t.ipk
+                    if c.lower() in ("rowid", "oid", "_rowid_"):
+                        if t.ipk is not None:
+                            p = t.ipk
+                        else:
+                            rowid_at = j
+                            p = -1
                     else:
                         raise self.err(f"table {t.name} has no column named {c}", st.pos)
                 positions.append(p)
@@ -192,14 +197,16 @@ class StatementCompiler(SelectCompiler):
         defaults = [self.default_code(t, i) for i in range(ncols)]
         slots = list(defaults)
         for j, p in enumerate(positions):
-            slots[p] = f"_v[{j}]"
+            if p >= 0:
+                slots[p] = f"_v[{j}]"
+        rowid_arg = f", rowid=_v[{rowid_at}]" if rowid_at is not None else ""
         upsert = self.compile_upserts(st, t, outer) if st.upserts else "None"
         tname = self.mod.const(t, "_tbl")
         single = (st.source is not None and isinstance(st.source.body, A.Values)
                   and len(st.source.body.rows) == 1 and not st.source.order_by
                   and st.source.limit is None and st.source.with_ is None and not st.returning
                   and not st.upserts and st.conflict in ("", "ABORT") and outer is None
-                  and not t.indexes_unique_with_own_conflict())
+                  and not t.indexes_unique_with_own_conflict() and rowid_at is None)
         if single:
             self.compile_single_insert(t, tname, slots, rows_code)
             if st.with_ is not None:
@@ -213,16 +220,14 @@ class StatementCompiler(SelectCompiler):
         if st.returning:
             rs = self.table_source(t)
             rscope = Scope([rs], outer, self.sql)
-            ret_code, ret_names = self.returning(st.returning, rscope)
-            top.emit("_out = []")
+            self.emit_returning_hook(st.returning, rscope, rs)
+            ret_code, ret_names = "_out", []
+            ret_names = self._returning_names
         top.emit(f"for _v in {rows_code}:")
         with top.indent():
             top.emit(f"_row = [{', '.join(slots)}]")
-            top.emit(f"_rid = _w.insert(_row, {st.conflict!r}, {upsert})")
-            if ret_code is not None:
-                top.emit("if _rid is not None:")
-                top.emit(f"    k{rs.n} = _rid; r{rs.n} = _w.get(_rid)")
-                top.emit(f"    _out.append({ret_code})")
+            top.emit(f"_rid = _w.insert(_row, {st.conflict!r}, {upsert}{rowid_arg})")
+        top.emit("_w.on_row = None")
         top.emit("_ctx.finish_writer(_w)")
         if ret_code is not None:
             top.emit("return iter(_out)")
@@ -231,6 +236,20 @@ class StatementCompiler(SelectCompiler):
         if st.with_ is not None:
             self.ctes.pop()
         return ret_names, True
+
+    def emit_returning_hook(self, cols: list[A.ResultColumn], scope: Scope, src: Source) -> None:
+        """RETURNING values are taken as each row is written, before AFTER triggers run."""
+        fn = self.top.nested(self.mod.fresh("_ret"), f"{src.k}, {src.r}")
+        saved = self.fn
+        self.fn = fn
+        try:
+            code, names = self.returning(cols, scope)
+            fn.emit(f"_out.append({code})")
+        finally:
+            self.fn = saved
+        self._returning_names = names
+        self.top.setup("_out = []")
+        self.top.emit(f"_w.on_row = {fn.name}")
 
     def compile_single_insert(self, t: TableInfo, tname: str, slots: list[str], rows_code: str) -> None:
         """INSERT ... VALUES (one row): a direct call, plus a loop for executemany()."""
@@ -310,7 +329,7 @@ class StatementCompiler(SelectCompiler):
                     if u.where is not None:
                         fn.emit(f"if not ({self.cond(u.where, scope)}): return None")
                     fn.emit(f"_new = list({src.r})")
-                    changed = self.emit_sets(u.sets, t, scope, fn, "_new")
+                    changed, _ = self.emit_sets(u.sets, t, scope, fn, "_new")
                     fn.emit(f"return _new, {tuple(changed)!r}")
                 finally:
                     self.fn = saved
@@ -319,9 +338,10 @@ class StatementCompiler(SelectCompiler):
         return f"_UpsertSet([{', '.join(parts)}])"
 
     def emit_sets(self, sets: list[tuple[list[str], A.Expr]], t: TableInfo, scope: Scope, fn: Func,
-                  target: str) -> list[int]:
+                  target: str) -> tuple[list[int], str]:
         changed: list[int] = []
         assigns = []
+        rowid_expr: Optional[A.Expr] = None
         for cols, e in sets:
             if len(cols) != 1:
                 raise NotSupportedError("row-value assignments (a, b) = (...) are not supported")
@@ -330,7 +350,8 @@ class StatementCompiler(SelectCompiler):
             if p is None:
                 if name.lower() in ("rowid", "oid", "_rowid_"):
                     if t.ipk is None:
-                        raise NotSupportedError("assigning the rowid of a table without an INTEGER PRIMARY KEY is not supported")
+                        rowid_expr = e          # the table's hidden rowid
+                        continue
                     p = t.ipk
                 else:
                     raise self.err(f"no such column: {name}")
@@ -345,9 +366,13 @@ class StatementCompiler(SelectCompiler):
             tmp = self.mod.fresh("_set")
             fn.emit(f"{tmp} = {code}")
             temps.append((p, tmp))
+        rowid_code = ""
+        if rowid_expr is not None:
+            rowid_code = self.mod.fresh("_set")
+            fn.emit(f"{rowid_code} = {self.value(rowid_expr, scope)}")
         for p, tmp in temps:
             fn.emit(f"{target}[{p}] = {tmp}")
-        return sorted(changed)
+        return sorted(changed), (f"set_rowid={rowid_code}" if rowid_code else "")
 
     # ----------------------------------------------------------------- UPDATE
 
@@ -377,19 +402,18 @@ class StatementCompiler(SelectCompiler):
         ret_code: Optional[str] = None
         ret_names: list[str] = []
         if st.returning:
-            ret_code, ret_names = self.returning(st.returning, scope)
-            top.emit("_out = []")
+            rs = self.table_source(t, st.alias)
+            self.emit_returning_hook(st.returning, Scope([rs], outer, self.sql), rs)
+            ret_code, ret_names = "_out", self._returning_names
         top.emit(f"for {src.k}, {src.r} in list({targets.name}()):")
         with top.indent():
             top.emit(f"{src.r} = _w.get({src.k})")
             top.emit(f"if {src.r} is None: continue")
             top.emit(f"_new = list({src.r})")
-            changed = self.emit_sets(st.sets, t, scope, top, "_new")
-            top.emit(f"_nid = _w.update({src.k}, {src.r}, _new, {tuple(changed)!r}, {st.conflict!r})")
-            if ret_code is not None:
-                top.emit("if _nid is not None:")
-                top.emit(f"    {src.k} = _nid; {src.r} = _w.get(_nid)")
-                top.emit(f"    _out.append({ret_code})")
+            changed, rowid_code = self.emit_sets(st.sets, t, scope, top, "_new")
+            top.emit(f"_nid = _w.update({src.k}, {src.r}, _new, {tuple(changed)!r}, {st.conflict!r}"
+                     f"{', ' + rowid_code if rowid_code else ''})")
+        top.emit("_w.on_row = None")
         top.emit("_ctx.finish_writer(_w)")
         top.emit("return iter(_out)" if ret_code is not None else "return iter(())")
         if st.with_ is not None:
