@@ -60,6 +60,7 @@ class TableInfo:
     autoincrement: bool = False
     indexes: list[IndexInfo] = field(default_factory=list)
     col_index: dict[str, int] = field(default_factory=dict)
+    without_rowid: bool = False        # stored with a hidden rowid; no rowid in SQL
 
     def indexes_unique_with_own_conflict(self) -> bool:
         """True when a constraint has its own ON CONFLICT clause (the generic path handles it)."""
@@ -253,7 +254,8 @@ class Catalog:
 
 def _copy_table(t: TableInfo) -> TableInfo:
     return TableInfo(t.name, list(t.columns), t.tree, t.sql, t.ipk, t.ipk_conflict, list(t.pk),
-                     list(t.checks), t.autoincrement, list(t.indexes), dict(t.col_index))
+                     list(t.checks), t.autoincrement, list(t.indexes), dict(t.col_index),
+                     t.without_rowid)
 
 
 # ------------------------------------------------------------------- builders
@@ -261,8 +263,6 @@ def _copy_table(t: TableInfo) -> TableInfo:
 
 def build_table(stmt: A.CreateTable, tree: int, sql: str, index_tree: Any) -> TableInfo:
     """A TableInfo from CREATE TABLE; ``index_tree(name)`` gives auto-index tree ids."""
-    if stmt.without_rowid:
-        raise ProgrammingError("WITHOUT ROWID tables are not supported")
     cols: list[ColumnInfo] = []
     seen: set[str] = set()
     for cd in stmt.columns:
@@ -276,6 +276,7 @@ def build_table(stmt: A.CreateTable, tree: int, sql: str, index_tree: Any) -> Ta
     if not cols:
         raise SQLError("a table needs at least one column", sql, stmt.pos)
     t = TableInfo(stmt.name, cols, tree, sql)
+    t.without_rowid = stmt.without_rowid
     t.rebuild_index_map()
     pk_defs: list[tuple[list[A.IndexedColumn], str, bool]] = []
     uniques: list[tuple[list[A.IndexedColumn], str]] = []
@@ -303,8 +304,12 @@ def build_table(stmt: A.CreateTable, tree: int, sql: str, index_tree: Any) -> Ta
         t.pk = positions
         for p in positions:
             t.columns[p].pk = True
+        if t.without_rowid:
+            # The key is the primary key: its columns may not be NULL.
+            for p in positions:
+                t.columns[p].not_null = True
         if (len(positions) == 1 and t.columns[positions[0]].type.upper() == "INTEGER"
-                and not pk_cols[0].desc):
+                and not pk_cols[0].desc and not t.without_rowid):
             t.ipk = positions[0]
             t.ipk_conflict = conflict
             t.autoincrement = autoinc
@@ -319,6 +324,8 @@ def build_table(stmt: A.CreateTable, tree: int, sql: str, index_tree: Any) -> Ta
             for p in positions:
                 # SQLite (for historical reasons) allows NULL in non-integer primary keys.
                 pass
+    if t.without_rowid and not pk_defs:
+        raise SQLError(f"PRIMARY KEY missing on table {stmt.name}", sql, stmt.pos)
     for cols_, conflict in uniques:
         positions = [_indexed_position(t, ic, sql) for ic in cols_]
         # A UNIQUE identical to the primary key or an earlier UNIQUE adds no index.

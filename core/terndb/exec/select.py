@@ -657,8 +657,13 @@ class SelectCompiler(ExprCompiler):
         return build, probe
 
     def full_iter(self, s: Source) -> str:
-        if s.table is not None:
-            return f"_scan(_T, _R[{s.table.tree}])"
+        t = s.table
+        if t is not None:
+            if t.without_rowid:
+                # Rows come in primary-key order, as from SQLite's WITHOUT ROWID b-tree.
+                pk = next(ix for ix in t.indexes if ix.origin == "pk")
+                return f"_index_scan(_T, _R[{pk.tree}], _R[{t.tree}], None, True, None, True)"
+            return f"_scan(_T, _R[{t.tree}])"
         return f"zip(_repeat(None), {s.rows_func})"
 
     def access_iter(self, acc: Access, scope: Scope) -> str:

@@ -121,7 +121,7 @@ class Scope:
             i = src.col_map.get(name)
             if i is not None:
                 return Resolved(src, i, 0)
-            if name in ROWID_NAMES and src.table is not None:
+            if name in ROWID_NAMES and src.table is not None and not src.table.without_rowid:
                 return Resolved(src, -1, 0)
             raise SQLError(f"no such column: {col.table}.{col.name}", self.sql, col.pos)
         found: Optional[Resolved] = None
@@ -138,7 +138,7 @@ class Scope:
                 raise SQLError(f"ambiguous column name: {col.name}", self.sql, col.pos)
             found = Resolved(src, i, 0)
         if found is None and name in ROWID_NAMES:
-            tables = [s for s in self.sources if s.table is not None]
+            tables = [s for s in self.sources if s.table is not None and not s.table.without_rowid]
             if len(tables) == 1:
                 return Resolved(tables[0], -1, 0)
             if len(tables) > 1:
