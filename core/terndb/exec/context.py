@@ -76,7 +76,7 @@ class ExecContext:
                     yield ("table", "sqlite_sequence", "sqlite_sequence", 0,
                            "CREATE TABLE sqlite_sequence(name,seq)")
                 for ix in t.indexes:
-                    if ix.sql is None:
+                    if ix.sql is None and not (t.without_rowid and ix.origin == "pk"):
                         yield ("index", ix.name, t.name, ix.tree, None)
             elif kind == "index":
                 ix = cat.indexes[key]
