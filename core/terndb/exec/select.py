@@ -184,16 +184,29 @@ class SelectCompiler(ExprCompiler):
                 if item.on is not None:
                     conds.append((item.on, None))
                 return
-            if item.kind in ("RIGHT", "FULL"):
-                raise NotSupportedError(f"{item.kind} JOIN is not supported; rewrite it as a LEFT JOIN")
+            if item.kind == "FULL":
+                raise NotSupportedError("FULL JOIN is not supported; use a LEFT JOIN plus a UNION")
             right = self.make_source(item.right, outer)
             left_sources = list(sources)
-            sources.append(right)
-            lj = item.kind == "LEFT"
-            if lj:
-                right.left_join = True
-                barriers.add(right.n)
-            owner = right.n if lj else None
+            if item.kind == "RIGHT":
+                # A RIGHT JOIN B == B LEFT JOIN A: B drives, A may be NULL-extended.
+                # Columns keep the written order (A's first) for "*".
+                if len(sources) != 1 or sources[0].left_join:
+                    raise NotSupportedError("RIGHT JOIN is supported when its left side is a "
+                                            "single table or subquery")
+                nulled = sources[0]
+                nulled.left_join = True
+                barriers.add(nulled.n)
+                self._star_order = [nulled, right]
+                sources.insert(0, right)
+                owner: Optional[int] = nulled.n
+            else:
+                sources.append(right)
+                lj = item.kind == "LEFT"
+                if lj:
+                    right.left_join = True
+                    barriers.add(right.n)
+                owner = right.n if lj else None
             using = item.using
             if item.natural:
                 rnames = {c.lower() for c in right.columns}
@@ -447,8 +460,13 @@ class SelectCompiler(ExprCompiler):
              order_by: list[A.OrderingTerm], limit: Optional[A.Expr], offset: Optional[A.Expr],
              limit_one: bool = False) -> Query:
         scope = Scope([], outer, self.sql)
+        self._star_order: Optional[list[Source]] = None
         sources, barriers, join_conds = self.from_clause(core.from_, outer)
-        scope.sources = sources
+        star = self._star_order
+        if star is not None:
+            star = star + [s for s in sources if s not in star]
+        # Names resolve and "*" expands in written order; planning uses ``sources``.
+        scope.sources = star or sources
         cols = self.expand_columns(core.columns, scope)
         for e, name in cols:
             if isinstance(e, A.Column) and e.table is None and name.lower() == e.name.lower():
@@ -477,6 +495,7 @@ class SelectCompiler(ExprCompiler):
         for jc, owner in join_conds:
             conjuncts.append(Conjunct(jc, expr_deps(jc, scope, self), owner))
         plan = order_sources(sources, barriers, conjuncts, scope, self, frozenset())
+        scope.sources = star or sources
         for acc in plan:
             self.note_plan(acc.describe())
 
