@@ -67,6 +67,7 @@ class SelectCompiler(ExprCompiler):
         self._depth = 0
         self._plan_parent = 0
         self.estimates: Callable[[TableInfo], float] = lambda t: 1000.0
+        self._star_order: Optional[list[Source]] = None   # written order when RIGHT JOIN reorders
 
     # ------------------------------------------------------------ plumbing
 
@@ -460,7 +461,7 @@ class SelectCompiler(ExprCompiler):
              order_by: list[A.OrderingTerm], limit: Optional[A.Expr], offset: Optional[A.Expr],
              limit_one: bool = False) -> Query:
         scope = Scope([], outer, self.sql)
-        self._star_order: Optional[list[Source]] = None
+        self._star_order = None
         sources, barriers, join_conds = self.from_clause(core.from_, outer)
         star = self._star_order
         if star is not None:
