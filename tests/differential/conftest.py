@@ -14,8 +14,4 @@ globally, so other Hypothesis tests in the repository are unaffected.
 
 from __future__ import annotations
 
-from .settings import PROFILE, PROFILE_NAME  # noqa: F401  (re-exported for convenience)
-
-
-def pytest_report_header(config):  # noqa: ANN001, ANN201
-    return f"terndb differential: hypothesis profile '{PROFILE_NAME}'"
+from .settings import PROFILE, PROFILE_NAME  # noqa: F401  (registers the profiles; re-exported)

@@ -1,13 +1,22 @@
 """Bug-hunting driver: run the differential generators for a long time and collect *all* mismatches.
 
 Unlike the pytest properties (which stop at the first failure), this keeps
-going, and prints each distinct mismatch once, smallest reproduction first::
+going and prints each distinct mismatch once, smallest reproduction first::
 
     .venv/bin/python -m tests.differential.explore --what queries --examples 2000 --seed 1
-    .venv/bin/python -m tests.differential.explore --what dml --no-lastrowid --skip 'printf('
+    .venv/bin/python -m tests.differential.explore --what dml --examples 1000 --avoid ipk --skip 'OR FAIL'
+    .venv/bin/python -m tests.differential.explore --what exprs --minimize 'quote\('
 
-``--skip REGEX`` (repeatable) ignores statements matching REGEX, to look past
-discrepancies that are already known.  Not collected by pytest.
+* ``--what``: queries | typed | exprs | dml (the four property tests' generators).
+* ``--skip REGEX`` (repeatable) ignores mismatches whose statement or detail
+  matches, to look past discrepancies that are already known;
+  ``--skip-kind KIND`` ignores a whole kind ("results differ", ...).
+* ``--avoid NAME`` patches the generators so they stop producing the inputs
+  of a known discrepancy (see ``AVOID``).
+* ``--minimize REGEX`` searches for a mismatch matching REGEX, lets Hypothesis
+  shrink it, then drops the setup statements that do not matter.
+
+Not collected by pytest (not a ``test_*`` module).
 """
 
 from __future__ import annotations
@@ -43,7 +52,7 @@ def _avoid_big_integral_floats() -> None:
         except ValueError:
             return e
         return strategies.E("1.5") if bad(v) and ("." in e.sql or "e" in e.sql.lower()) else e
-    strategies.Gen.literal = literal
+    strategies.Gen.literal = literal  # type: ignore[method-assign]
 
 
 def _avoid_dot_five() -> None:

@@ -203,7 +203,7 @@ def _fmt_row(r: Sequence) -> str:
     return "(" + ", ".join(repr(v) for v in r) + ("," if len(r) == 1 else "") + ")"
 
 
-def _run(conn: Any, error_class: type, sql: str, params: tuple, catch_all: bool) -> Outcome:
+def _run(conn: Any, error_class: type[BaseException], sql: str, params: tuple, catch_all: bool) -> Outcome:
     try:
         cur = conn.execute(sql, params)
         rows = [tuple(r) for r in cur.fetchall()]

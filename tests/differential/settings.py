@@ -6,7 +6,7 @@ import os
 
 from hypothesis import HealthCheck, Phase, settings
 
-_COMMON = dict(
+_COMMON = settings(
     deadline=None,
     database=None,
     print_blob=True,
@@ -21,12 +21,12 @@ settings.register_profile(
     # Shrinking a failure can take minutes; CI reports the (already readable,
     # self-contained) failing scenario instead.  The deep profile shrinks.
     phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target],
-    **_COMMON,
+    parent=_COMMON,
 )
 settings.register_profile(
     "terndb-differential-deep",
     max_examples=3000,
-    **_COMMON,
+    parent=_COMMON,
 )
 
 PROFILE_NAME = os.environ.get("TERNDB_HYPOTHESIS_PROFILE", "ci").strip().lower() or "ci"

@@ -256,6 +256,7 @@ class Gen:
         self.outer_joined: list[ColRef] = []  # set by from_clause: columns NULL-extended by a LEFT JOIN
         self.data_pool: list[str] = []  # SQL literals of values inserted into the tables
         self.shared_values: list[Any] = []  # per-scenario values reused across rows and tables
+        self.in_txn = False  # DML sequences: whether the generated statements opened a transaction
 
     # -- primitives
 
@@ -681,7 +682,7 @@ class Gen:
                 text = item
             else:
                 jt = self.choose((12, ","), (4, "CROSS JOIN"), (26, "JOIN"), (6, "INNER JOIN"), (22, "LEFT JOIN"),
-                                 (4, "LEFT OUTER JOIN"), (4, "USING"), (2, "NATURAL"))
+                                 (4, "LEFT OUTER JOIN"), (4, "USING"), (2, "NATURAL"), (RIGHT_JOIN_WEIGHT, "RIGHT JOIN"))
                 if jt == ",":
                     text += f", {item}"
                 elif jt == "CROSS JOIN":
@@ -700,6 +701,8 @@ class Gen:
                 else:
                     if "LEFT" in jt:
                         outer = list(new)
+                    elif "RIGHT" in jt:
+                        outer = list(scope)
                     so_far = scope + new
                     nm = [c.name for c in so_far]
                     so_far = [ColRef(c.qual, c.name, c.coll, c.kind, ambiguous=nm.count(c.name) > 1) for c in so_far]
@@ -733,6 +736,7 @@ class Gen:
 
     def select_core(self, ncols: int | None = None, allow_order: bool = True, allow_concat: bool = True,
                     depth_budget: int = 2, force_from: bool = False, need_names: bool = False) -> Sel:
+        scope: list[ColRef]
         if not force_from and self.coin(0.03):
             frm, scope, star_ok = "", [], False
             outer_joined: list[ColRef] = []
@@ -987,6 +991,7 @@ class Gen:
 
 COL_NAMES = ["a", "b", "c", "d", "e", "f"]
 IPK_PROBABILITY = 0.35  # of an INTEGER column becoming the INTEGER PRIMARY KEY (explore.py may lower it)
+RIGHT_JOIN_WEIGHT = 4  # RIGHT JOIN (SQLite >= 3.39); FULL JOIN is not generated
 
 
 def draw_table(g: Gen, name: str, constraints: bool = True, checks: bool = False) -> Table:
@@ -1206,15 +1211,25 @@ CONFLICT = ["", "OR REPLACE ", "OR IGNORE ", "OR ABORT ", "OR FAIL ", "OR ROLLBA
 
 def dml_step(g: Gen, t: Table, other: Table | None) -> DmlStep:
     kind = g.choose((30, "insert"), (10, "upsert"), (5, "replace"), (6, "insert_select"), (22, "update"),
-                    (14, "delete"), (5, "txn"))
+                    (14, "delete"), (8, "txn"))
     scope = [ColRef(t.name, c.name, c.coll or "BINARY") for c in t.cols]
     ctx = Ctx(cols=scope, allow_sub=g.coin(0.2))
     ret = ""
     if g.coin(0.08):
         ret = " RETURNING " + g.pick(["*", "rowid", t.cols[0].name, f"{t.cols[-1].name}, typeof({t.cols[-1].name})"])
     if kind == "txn":
-        return DmlStep(Stmt(g.pick(["BEGIN", "COMMIT", "ROLLBACK", "BEGIN IMMEDIATE", "SAVEPOINT sp1",
-                                    "RELEASE sp1", "ROLLBACK TO sp1", "END"])))
+        # mostly well-formed: open a transaction/savepoint when none is open, close it otherwise
+        if g.in_txn:
+            stmt = g.choose((4, "COMMIT"), (4, "ROLLBACK"), (2, "ROLLBACK TO sp1"), (2, "RELEASE sp1"),
+                            (1, "END"), (1, "SAVEPOINT sp1"), (1, "BEGIN"))
+        else:
+            stmt = g.choose((5, "BEGIN"), (2, "SAVEPOINT sp1"), (1, "BEGIN IMMEDIATE"), (1, "COMMIT"),
+                            (1, "ROLLBACK"))
+        if stmt in ("BEGIN", "BEGIN IMMEDIATE", "SAVEPOINT sp1"):
+            g.in_txn = True
+        elif stmt in ("COMMIT", "ROLLBACK", "END", "RELEASE sp1"):
+            g.in_txn = False
+        return DmlStep(Stmt(stmt))
     if kind in ("insert", "upsert", "replace"):
         ins = row_insert(g, t)
         sql = ins.sql
@@ -1277,6 +1292,9 @@ def dml_scenarios(draw: Callable) -> DmlScenario:
     g = Gen(draw, [])
     ntables = g.choose((3, 1), (2, 2))
     tables = [draw_table(g, f"t{i + 1}", checks=True) for i in range(ntables)]
+    for t in tables:  # upserts and REPLACE need a uniqueness constraint to conflict on
+        if not t.unique_sets() and g.coin(0.8):
+            g.pick(t.cols).unique = True
     g.tables = tables
     setup = [Stmt(t.ddl()) for t in tables]
     g.shared_values = [g.draw(value_strategy()) for _ in range(g.n(2, 6))]

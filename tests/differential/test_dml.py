@@ -9,7 +9,7 @@ from .settings import examples
 from .strategies import DmlScenario, dml_scenarios
 
 
-@examples(ci=250)
+@examples(ci=350)
 @given(scn=dml_scenarios())
 def test_dml_sequences_match_sqlite(scn: DmlScenario) -> None:
     """INSERT (OR REPLACE/IGNORE/..., upserts), UPDATE, DELETE, transactions: same contents and changes."""

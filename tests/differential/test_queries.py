@@ -17,7 +17,7 @@ def _run_scenario(scn: Scenario) -> None:
             p.check_query(q)
 
 
-@examples(ci=350)
+@examples(ci=450)
 @given(scn=query_scenarios())
 def test_queries_match_sqlite(scn: Scenario) -> None:
     """Random schemas, data, indexes, views and queries (joins, aggregates, subqueries, compounds, CTEs)."""

@@ -448,6 +448,12 @@ class Connection:
                 self._total_changes = before
                 if mark is not None:
                     txn.restore(mark)
+            if self._isolation_level is None and not self._explicit and self._txn is not None:
+                # Autocommit: the statement's own implicit transaction ends with it.
+                if action == "FAIL":
+                    self.commit()
+                else:
+                    self.rollback()
             if isinstance(e, RaiseIgnore):
                 return iter(())
             if isinstance(e, RecursionError):

@@ -40,6 +40,31 @@ class Meta:
     explicit: bool = False           # collation from an explicit COLLATE
 
 
+def comparison_affinity(fa: Optional[str], fb: Optional[str]) -> Optional[str]:
+    """sqlite3CompareAffinity: the affinity a comparison applies to both operands.
+
+    ``None`` means an expression without affinity; columns (and CASTs) always have
+    one, BLOB when their type says nothing.
+    """
+    if fa is not None and fb is not None:
+        if fa in _NUMERIC_AFF or fb in _NUMERIC_AFF:
+            return R.A_NUMERIC
+        return R.A_BLOB
+    return fa if fa is not None else fb
+
+
+def comparison_convs(fa: Optional[str], fb: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+    """Converter names for each operand; None where applying the affinity changes nothing."""
+    aff = comparison_affinity(fa, fb)
+    if aff in _NUMERIC_AFF:
+        return (None if fa in _NUMERIC_AFF else "_apply_numeric",
+                None if fb in _NUMERIC_AFF else "_apply_numeric")
+    if aff == R.A_TEXT:
+        return (None if fa == R.A_TEXT else "_apply_text",
+                None if fb == R.A_TEXT else "_apply_text")
+    return None, None
+
+
 def is_aggregate_call(e: A.Expr) -> bool:
     if not isinstance(e, A.Function):
         return False
@@ -146,17 +171,15 @@ class ExprCompiler:
             src = r.source
             if r.column < 0:
                 return Meta(R.A_INTEGER)
-            aff = src.affinities[r.column]
-            # BLOB affinity is "no affinity" in comparisons; a column always has a
-            # collation (BINARY by default), which outranks a right-hand column's.
-            return Meta(None if aff == R.A_BLOB else aff, src.collations[r.column] or "BINARY")
+            # A column always has an affinity (BLOB when undeclared) and a collation
+            # (BINARY by default); both outrank those of affinity-less expressions.
+            return Meta(src.affinities[r.column] or R.A_BLOB, src.collations[r.column] or "BINARY")
         if isinstance(e, A.Collate):
             m = self.meta(e.expr, scope)
             return Meta(m.affinity, R.check_collation(e.collation), True)
         if isinstance(e, A.Cast):
             m = self.meta(e.expr, scope)
-            aff = R.affinity_of(e.type_name)
-            return Meta(None if aff == R.A_BLOB else aff, m.coll, m.explicit)
+            return Meta(R.affinity_of(e.type_name), m.coll, m.explicit)
         if isinstance(e, A.Unary) and e.op == "+":
             m = self.meta(e.operand, scope)
             return Meta(None, m.coll, m.explicit)
@@ -282,7 +305,9 @@ class ExprCompiler:
             return f"_not({inner})"
         if e.op == "-":
             if isinstance(e.operand, A.Literal) and type(e.operand.value) in (int, float):
-                return self.const(R.neg(e.operand.value))
+                v = e.operand.value
+                # A negative literal is negated as written (-0.0 stays -0.0).
+                return self.const(-v if type(v) is float or v != R.MIN_INT else float(-v))
             return f"_neg({self.value(e.operand, scope)})"
         if e.op == "+":
             return self.value(e.operand, scope)
@@ -340,6 +365,12 @@ class ExprCompiler:
 
     def is_test(self, e: A.Binary, scope: Scope, as_value: bool) -> str:
         neg = e.op == "ISNOT"
+        if isinstance(e.right, A.Column) and not e.right.quoted and e.right.table is None \
+                and e.right.name.lower() in ("true", "false") and scope.resolve(e.right) is None:
+            # x IS TRUE / IS FALSE test truth, not equality with 1/0 (SQLite 3.23+).
+            want = "True" if e.right.name.lower() == "true" else "False"
+            test = f"(_truth({self.value(e.left, scope)}) is {'not ' if neg else ''}{want})"
+            return f"(1 if {test} else 0)" if as_value else test
         if isinstance(e.right, A.Literal) and e.right.value is None:
             inner = self.value(e.left, scope)
             test = f"({inner} is {'not ' if neg else ''}None)"
@@ -359,23 +390,24 @@ class ExprCompiler:
     def apply_comparison_affinity(self, a: A.Expr, b: A.Expr, ma: Meta, mb: Meta,
                                   scope: Scope) -> tuple[str, str]:
         """Source for both operands with SQLite's comparison affinity applied."""
+        conv_a, conv_b = comparison_convs(ma.affinity, mb.affinity)
         left = self.value(a, scope)
         right = self.value(b, scope)
-        fa, fb = ma.affinity, mb.affinity
-        conv_a = conv_b = None
-        if fa in _NUMERIC_AFF and fb not in _NUMERIC_AFF:
-            conv_b = "_apply_numeric"
-        elif fb in _NUMERIC_AFF and fa not in _NUMERIC_AFF:
-            conv_a = "_apply_numeric"
-        elif fa == R.A_TEXT and fb is None:
-            conv_b = "_apply_text"
-        elif fb == R.A_TEXT and fa is None:
-            conv_a = "_apply_text"
         if conv_a is not None:
             left = self.convert(a, left, conv_a)
         if conv_b is not None:
             right = self.convert(b, right, conv_b)
         return left, right
+
+    def convert_pair(self, a: A.Expr, acode: str, ma: Meta, b: A.Expr, bcode: str, mb: Meta
+                     ) -> tuple[str, str]:
+        """Both operands' code with the comparison affinity of (a, b) applied."""
+        conv_a, conv_b = comparison_convs(ma.affinity, mb.affinity)
+        if conv_a is not None:
+            acode = self.convert(a, acode, conv_a)
+        if conv_b is not None:
+            bcode = self.convert(b, bcode, conv_b)
+        return acode, bcode
 
     def convert(self, e: A.Expr, code: str, conv: str) -> str:
         if isinstance(e, A.Literal):
@@ -432,8 +464,8 @@ class ExprCompiler:
         x = self.value(e.expr, scope)
         p = self.value(e.pattern, scope)
         if e.op == "LIKE":
-            esc = self.value(e.escape, scope) if e.escape is not None else "None"
-            code = f"_like({x}, {p}, {esc})"
+            esc = f", {self.value(e.escape, scope)}" if e.escape is not None else ""
+            code = f"_like({x}, {p}{esc})"
         elif e.op == "GLOB":
             code = f"_glob({x}, {p})"
         else:
@@ -461,15 +493,11 @@ class ExprCompiler:
     def between_side(self, x: A.Expr, mx: Meta, bound: A.Expr, op: str, scope: Scope, xcode: str) -> str:
         mb = self.meta(bound, scope)
         bcode = self.value(bound, scope)
-        fa, fb = mx.affinity, mb.affinity
-        if fa in _NUMERIC_AFF and fb not in _NUMERIC_AFF:
-            bcode = self.convert(bound, bcode, "_apply_numeric")
-        elif fb in _NUMERIC_AFF and fa not in _NUMERIC_AFF:
-            xcode = f"_apply_numeric({xcode})"
-        elif fa == R.A_TEXT and fb is None:
-            bcode = self.convert(bound, bcode, "_apply_text")
-        elif fb == R.A_TEXT and fa is None:
-            xcode = f"_apply_text({xcode})"
+        conv_x, conv_b = comparison_convs(mx.affinity, mb.affinity)
+        if conv_b is not None:
+            bcode = self.convert(bound, bcode, conv_b)
+        if conv_x is not None and (conv_x != "_apply_numeric" or self.maybe_text(x)):
+            xcode = f"{conv_x}({xcode})"
         coll = self.comparison_collation(mx, mb)
         cmp_name = self.mod.const(R.make_comparator(op, None if coll == "BINARY" else coll), "_cmp")
         return f"{cmp_name}({xcode}, {bcode})"
@@ -481,10 +509,12 @@ class ExprCompiler:
         x = self.value(e.expr, scope)
         coll = mx.coll if mx.coll != "BINARY" else None
         if all(isinstance(i, A.Literal) for i in e.items):
+            # Literals have no affinity: the left operand's affinity decides.
+            conv_x, conv_i = comparison_convs(mx.affinity, None)
             conv: Optional[Callable[[Any], Any]] = None
-            if mx.affinity in _NUMERIC_AFF:
+            if conv_i == "_apply_numeric":
                 conv = R.apply_numeric
-            elif mx.affinity == R.A_TEXT:
+            elif conv_i == "_apply_text":
                 conv = R.apply_text
             fold = None
             if coll is not None:
@@ -492,29 +522,23 @@ class ExprCompiler:
                 fold = (lambda v, c=coll: group_fold(v, c))
             vs = BASE_ENV["_ValueSet"]([i.value for i in e.items if isinstance(i, A.Literal)], conv, fold)
             name = self.mod.const(vs, "_in")
+            if conv_x is not None:
+                x = self.convert(e.expr, x, conv_x)
             if fold is not None:
                 xf = self.mod.const(fold, "_fold")
                 x = f"{xf}({x})"
             code = f"{name}.test({x})"
         else:
             # Compare pairwise with the usual rules.
-            parts = []
+            t = self.mod.fresh("_ix")
+            items = []
             for item in e.items:
                 mi = self.meta(item, scope)
                 c = self.comparison_collation(mx, mi)
-                parts.append(self.value(item, scope))
-            cmp_name = self.mod.const(R.make_comparator("=", coll), "_cmp")
-            conv_x = "_apply_numeric" if any(
-                self.meta(i, scope).affinity in _NUMERIC_AFF for i in e.items) and mx.affinity not in _NUMERIC_AFF else None
-            xcode = f"{conv_x}({x})" if conv_x else x
-            items = []
-            for item, code in zip(e.items, parts):
-                if mx.affinity in _NUMERIC_AFF and self.meta(item, scope).affinity not in _NUMERIC_AFF:
-                    code = self.convert(item, code, "_apply_numeric")
-                elif mx.affinity == R.A_TEXT and self.meta(item, scope).affinity is None:
-                    code = self.convert(item, code, "_apply_text")
-                items.append(code)
-            code = f"_in_values({xcode}, ({', '.join(items)},), {cmp_name})"
+                xcode, icode = self.convert_pair(e.expr, t, mx, item, self.value(item, scope), mi)
+                cmp_name = self.mod.const(R.make_comparator("=", None if c == "BINARY" else c), "_cmp")
+                items.append(f"{cmp_name}({xcode}, {icode})")
+            code = f"_in_results(({t} := {x}), ({', '.join(items)},))"
         if e.negated:
             return f"_not({code})"
         return code
@@ -546,16 +570,9 @@ class ExprCompiler:
         tests = []
         for w, r in e.whens:
             mw = self.meta(w, scope)
-            wcode = self.value(w, scope)
             xcode = f"({t} := {self.value(e.operand, scope)})" if first else t
             first = False
-            fa, fb = mo.affinity, mw.affinity
-            if fa in _NUMERIC_AFF and fb not in _NUMERIC_AFF:
-                wcode = self.convert(w, wcode, "_apply_numeric")
-            elif fb in _NUMERIC_AFF and fa not in _NUMERIC_AFF:
-                xcode = f"_apply_numeric({xcode})"
-            elif fa == R.A_TEXT and fb is None:
-                wcode = self.convert(w, wcode, "_apply_text")
+            xcode, wcode = self.convert_pair(e.operand, xcode, mo, w, self.value(w, scope), mw)
             coll = self.comparison_collation(mo, mw)
             cmp_name = self.mod.const(R.make_comparator("=", None if coll == "BINARY" else coll), "_cmp")
             tests.append((f"{cmp_name}({xcode}, {wcode})", self.value(r, scope)))
@@ -645,15 +662,11 @@ class ExprCompiler:
         mx = self.meta(e.expr, scope)
         my = q.metas[0] if q.metas else Meta()
         conv = None
-        xconv = None
-        if mx.affinity in _NUMERIC_AFF and my.affinity not in _NUMERIC_AFF:
+        xconv, yconv = comparison_convs(mx.affinity, my.affinity)
+        if yconv == "_apply_numeric":
             conv = R.apply_numeric
-        elif my.affinity in _NUMERIC_AFF and mx.affinity not in _NUMERIC_AFF:
-            xconv = "_apply_numeric"
-        elif mx.affinity == R.A_TEXT and my.affinity is None:
+        elif yconv == "_apply_text":
             conv = R.apply_text
-        elif my.affinity == R.A_TEXT and mx.affinity is None:
-            xconv = "_apply_text"
         coll = self.comparison_collation(mx, my)
         fold = None
         if coll not in (None, "BINARY"):

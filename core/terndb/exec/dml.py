@@ -315,8 +315,6 @@ class TableWriter:
             new_rowid = k
         if ipk is not None and ipk in changed:
             v = new[ipk]
-            if v is None:
-                v = make_new_rowid(self.trees, roots.get(self.tree, 0), self.txn.seqs.get(self.tree, 0))
             k = rowid_key(v) if type(v) is not int else v
             if k is None:
                 raise DataError(f"datatype mismatch: INTEGER PRIMARY KEY {t.name}.{t.columns[ipk].name} "

@@ -36,14 +36,18 @@ def f_abs(x: Any) -> Any:
     if x is None:
         return None
     if t is float:
-        return abs(x)
-    return abs(float(to_number(x)))
+        return -x if x < 0 else x          # abs(-0.0) stays -0.0, as in SQLite
+    v = float(to_number(x)) if t is not bytes else 0.0
+    if t is str and v == 0.0 and x.lstrip().startswith("-"):
+        v = -0.0
+    return -v if v < 0 else v
 
 
 def f_char(*args: Any) -> str:
     out = []
     for a in args:
         if a is None:
+            out.append("\x00")       # SQLite reads NULL as code point 0
             continue
         n = to_number(a)
         n = n if type(n) is int else float_to_int(n)
@@ -56,7 +60,7 @@ def f_hex(x: Any) -> Any:
         return ""
     if type(x) is bytes:
         return x.hex().upper()
-    return to_text(x).encode("utf-8", "surrogatepass").hex().upper()
+    return to_text(x).encode("utf-8", "surrogateescape").hex().upper()
 
 
 def f_instr(x: Any, y: Any) -> Any:
@@ -144,7 +148,7 @@ def f_min(*args: Any) -> Any:
     for a in args:
         if a is None:
             return None
-        if best is None or compare(a, best) < 0:
+        if best is None or compare(a, best) <= 0:   # ties go to the later argument
             best = a
     return best
 
@@ -178,11 +182,13 @@ def f_randomblob(n: Any) -> bytes:
 
 
 def f_replace(x: Any, y: Any, z: Any) -> Any:
-    if x is None or y is None or z is None:
+    if x is None or y is None:
         return None
     y = to_text(y)
     if y == "":
-        return to_text(x)
+        return x                        # the first argument, unchanged (SQLite)
+    if z is None:
+        return None
     return to_text(x).replace(y, to_text(z))
 
 
@@ -191,11 +197,17 @@ def _as_int(v: Any) -> int:
     return n if type(n) is int else float_to_int(n)
 
 
+def _as_int32(v: Any) -> int:
+    """sqlite3_value_int(): the 64-bit value truncated to 32 bits, as C does."""
+    n = _as_int(v) & 0xFFFFFFFF
+    return n - (1 << 32) if n >= (1 << 31) else n
+
+
 def f_round(x: Any, n: Any = 0) -> Any:
     if x is None or n is None:
         return None
     r = float(to_number(x))
-    digits = _as_int(n)
+    digits = _as_int32(n)
     if digits < 0:
         digits = 0
     if digits > 30:
@@ -230,12 +242,12 @@ def f_substr(x: Any, y: Any, z: Any = _NOARG) -> Any:
         return None
     is_blob = type(x) is bytes
     s = x if is_blob else to_text(x)
-    p1 = _as_int(y)
+    p1 = _as_int32(y)
     length = len(s)
     if z is _NOARG:
-        p2 = MAX_INT
+        p2 = 1_000_000_000
     else:
-        p2 = _as_int(z)
+        p2 = _as_int32(z)
     neg = False
     if p2 < 0:
         p2 = -p2
@@ -265,7 +277,11 @@ def f_unicode(x: Any) -> Any:
     if x is None:
         return None
     s = to_text(x)
-    return ord(s[0]) if s else None
+    if not s:
+        return None
+    c = ord(s[0])
+    # An invalid UTF-8 byte kept from a blob reads as the byte's value.
+    return c - 0xDC00 if 0xDC80 <= c <= 0xDCFF else c
 
 
 def f_zeroblob(n: Any) -> bytes:
@@ -284,8 +300,8 @@ def f_glob(pattern: Any, value: Any) -> Any:
     return glob(value, pattern)
 
 
-def f_like(pattern: Any, value: Any, escape: Any = None) -> Any:
-    return like(value, pattern, escape)
+def f_like(pattern: Any, value: Any, *escape: Any) -> Any:
+    return like(value, pattern, *escape)
 
 
 # ----------------------------------------------------------------- printf
@@ -326,7 +342,13 @@ def f_printf(fmt: Any = None, *args: Any) -> Any:
             s = to_text(v) if v is not None else ""
             return (spec + "s") % (s[:1])
         if conv in "sz":
-            return (spec + "s") % ("" if v is None else to_text(v))
+            text = "" if v is None else to_text(v)
+            if prec is not None:
+                text = text[:int(prec)]
+            pad = int(width or 0) - len(text.encode("utf-8", "surrogateescape"))
+            if pad <= 0:
+                return text
+            return text + " " * pad if "-" in flags else " " * pad + text
         if conv == "q":
             return "(NULL)" if v is None else to_text(v).replace("'", "''")
         if conv == "Q":
@@ -492,7 +514,12 @@ def _julian(args: tuple) -> Any:
         jd = _apply_modifier(jd, to_text(mod), i == 0, raw)
         if jd is None:
             return None
-    return jd
+    return jd if _valid_jd(jd) else None
+
+
+def _valid_jd(jd: float) -> bool:
+    """SQLite's range: julian day 0 (-4713-11-24) to the end of year 9999."""
+    return 0 <= jd * 86400000 <= 464269060799999
 
 
 def _parts(args: tuple) -> Any:
@@ -599,12 +626,24 @@ def f_strftime(fmt: Any, *args: Any) -> Any:
 
 # ------------------------------------------------------------------- math
 
+def _numeric_value(x: Any) -> Any:
+    """sqlite3_value_numeric_type(): a number, or None when the value is not numeric."""
+    t = type(x)
+    if t is int or t is float:
+        return x
+    if t is str:
+        from .runtime import numeric_text
+        return numeric_text(x)
+    return None
+
+
 def _math1(fn: Callable[[float], float]) -> Callable[[Any], Any]:
     def f(x: Any) -> Any:
+        x = _numeric_value(x)
         if x is None:
             return None
         try:
-            r = fn(float(to_number(x)))
+            r = fn(float(x))
         except (ValueError, OverflowError):
             return None
         return None if r != r else r
@@ -614,43 +653,48 @@ def _math1(fn: Callable[[float], float]) -> Callable[[Any], Any]:
 def f_log(x: Any, y: Any = _NOARG) -> Any:
     if y is _NOARG:
         return _math1(math.log10)(x)
+    x, y = _numeric_value(x), _numeric_value(y)
     if x is None or y is None:
         return None
     try:
-        return math.log(float(to_number(y)), float(to_number(x)))
+        return math.log(float(y), float(x))
     except (ValueError, ZeroDivisionError):
         return None
 
 
 def f_pow(x: Any, y: Any) -> Any:
+    x, y = _numeric_value(x), _numeric_value(y)
     if x is None or y is None:
         return None
     try:
-        r = math.pow(float(to_number(x)), float(to_number(y)))
+        r = math.pow(float(x), float(y))
     except (ValueError, OverflowError):
         return None
     return r
 
 
 def f_ceil(x: Any) -> Any:
+    x = _numeric_value(x)
     if x is None or type(x) is int:
         return x
-    return float(math.ceil(float(to_number(x))))
+    return float(math.ceil(x))
 
 
 def f_floor(x: Any) -> Any:
+    x = _numeric_value(x)
     if x is None or type(x) is int:
         return x
-    return float(math.floor(float(to_number(x))))
+    return float(math.floor(x))
 
 
 def f_mod(x: Any, y: Any) -> Any:
+    x, y = _numeric_value(x), _numeric_value(y)
     if x is None or y is None:
         return None
-    fy = float(to_number(y))
+    fy = float(y)
     if fy == 0:
         return None
-    return math.fmod(float(to_number(x)), fy)
+    return math.fmod(float(x), fy)
 
 
 SCALARS: dict[str, tuple[Callable[..., Any], int, int]] = {

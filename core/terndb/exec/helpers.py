@@ -53,7 +53,8 @@ def rowid_key(v: Any) -> Optional[int]:
     if t is int:
         return v
     if t is float:
-        if v.is_integer() and MIN_INT <= v <= MAX_INT:
+        # Exclusive at the ends, as sqlite3VdbeIntegerAffinity: -2**63 as a REAL is refused.
+        if v.is_integer() and -9.223372036854775808e18 < v < 9.223372036854775807e18:
             return int(v)
         return None
     if t is str:
@@ -295,6 +296,15 @@ def first_column(gen: Iterator[tuple]) -> Iterator[Any]:
         yield row[0]
 
 
+def in_results(x: Any, results: tuple) -> Any:
+    """x IN (...) from the per-item comparison results (1, 0 or NULL)."""
+    if x is None:
+        return None
+    if 1 in results:
+        return 1
+    return None if None in results else 0
+
+
 def in_values(x: Any, values: tuple, cmp_eq: Callable[[Any, Any], Any]) -> Any:
     """x IN (v1, v2, ...) for non-constant lists."""
     if not values:
@@ -457,6 +467,7 @@ BASE_ENV: dict[str, Any] = {
     "_ValueSet": ValueSet,
     "_first_col": first_column,
     "_in_values": in_values,
+    "_in_results": in_results,
     "_sk": sort_key,
     "_sk_nl": sort_key_nulls_last,
     "_sk_coll": sort_key_coll,

@@ -57,7 +57,12 @@ def compile_inserter(table: TableInfo, checks: list[tuple[Callable[..., Any], st
         if exp is None:
             continue
         put.emit(f"_v = _row[{i}]")
-        put.emit(f"if _v is not None and type(_v) is not {exp}: _row[{i}] = {_CONVERT[col.affinity]}(_v)")
+        if col.affinity == R.A_REAL:
+            # -0.0 reads back as 0.0 from SQLite (whole REALs are stored as integers).
+            put.emit(f"if _v is not None and (type(_v) is not float or _v == 0.0): "
+                     f"_row[{i}] = _apply_real(_v)")
+        else:
+            put.emit(f"if _v is not None and type(_v) is not {exp}: _row[{i}] = {_CONVERT[col.affinity]}(_v)")
     # Rowid.
     root = f"_roots.get({tree}, 0)"
     if table.ipk is not None:

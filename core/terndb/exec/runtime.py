@@ -82,7 +82,7 @@ def to_text(v: Any) -> Any:
     if t is float:
         return float_to_text(v)
     if t is bytes:
-        return v.decode("utf-8", "replace")
+        return v.decode("utf-8", "surrogateescape")
     return str(v)
 
 
@@ -137,12 +137,16 @@ def text_to_int(s: str) -> int:
 
 
 def numeric_text(s: str) -> Any:
-    """If ``s`` is a well-formed number, its INTEGER or REAL value; else None."""
+    """If ``s`` is a well-formed number, its INTEGER or REAL value; else None.
+
+    Like SQLite's applyNumericAffinity: an integer literal is INTEGER; a real
+    literal is INTEGER only when exactly integral and below 2**51.
+    """
     m = _WELL_FORMED.match(s)
     if m is None:
         return None
     num = m.group(1)
-    if m.group(2) is None and m.group(3) is None:
+    if "." not in num and m.group(3) is None:
         i = int(num)
         if MIN_INT <= i <= MAX_INT:
             return i
@@ -153,28 +157,39 @@ def numeric_text(s: str) -> Any:
     return f
 
 
+def _integral(f: float) -> Any:
+    """sqlite3VdbeIntegerAffinity: a REAL that is a whole number inside the int64 range."""
+    if f.is_integer() and -9.223372036854775808e18 < f < 9.223372036854775807e18:
+        return int(f)
+    return f
+
+
 # -------------------------------------------------------------------- affinity
 
 
 def apply_numeric(v: Any) -> Any:
-    """NUMERIC/INTEGER column affinity: well-formed numeric text becomes a number."""
+    """NUMERIC/INTEGER column affinity: well-formed numeric text becomes a number, and a
+    whole REAL within the 64-bit range becomes INTEGER."""
     t = type(v)
     if t is int or v is None:
         return v
     if t is float:
-        if v.is_integer() and -_EXACT_LIMIT <= v < _EXACT_LIMIT:
-            return int(v)
-        return v
+        return _integral(v)
     if t is str:
         n = numeric_text(v)
-        return v if n is None else n
+        if n is None:
+            return v
+        return _integral(n) if type(n) is float else n
     return v
 
 
 def apply_real(v: Any) -> Any:
-    """REAL column affinity: numbers and numeric text become REAL."""
+    """REAL column affinity: numbers and numeric text become REAL.  SQLite stores whole
+    REALs as integers on disk, so -0.0 reads back as 0.0."""
     t = type(v)
-    if t is float or v is None:
+    if t is float:
+        return 0.0 if v == 0.0 else v
+    if v is None:
         return v
     if t is int:
         return float(v)
@@ -230,19 +245,16 @@ def cast(v: Any, type_name: str) -> Any:
         if t is bytes:
             v = v.decode("utf-8", "replace")
         m = _REAL_PREFIX.match(v)
-        return float(m.group(1)) if m else 0.0
+        if m:
+            return float(m.group(1))
+        return -0.0 if v.lstrip().startswith("-") else 0.0
     if aff == A_NUMERIC:
-        if t is int:
-            return v
-        if t is float:
-            # CAST(x AS NUMERIC) turns integral reals into integers when exact.
-            if v.is_integer() and MIN_INT <= v < 9.223372036854775807e18:
-                return int(v)
+        if t is int or t is float:
             return v
         if t is bytes:
             v = v.decode("utf-8", "replace")
         n = text_to_number(v)
-        if type(n) is float and n.is_integer() and MIN_INT <= n < 9.223372036854775807e18:
+        if type(n) is float and n.is_integer() and -_EXACT_LIMIT <= n < _EXACT_LIMIT:
             return int(n)
         return n
     if aff == A_TEXT:
@@ -250,7 +262,7 @@ def cast(v: Any, type_name: str) -> Any:
     # BLOB
     if t is bytes:
         return v
-    return to_text(v).encode("utf-8")
+    return to_text(v).encode("utf-8", "surrogateescape")
 
 
 # ------------------------------------------------------------------ comparison
@@ -438,22 +450,22 @@ def div(a: Any, b: Any) -> Any:
 def mod(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
+    ia, ib = _int_operand(a), _int_operand(b)
     a, b = _num2(a, b)
-    if type(a) is int and type(b) is int:
-        if b == 0:
+    if type(a) is not int or type(b) is not int:
+        # A REAL remainder is taken of the operands' integer values, as SQLite does.
+        if ib == 0:
             return None
-        if b == -1:
-            return 0
-        r = abs(a) % abs(b)
-        return -r if a < 0 else r
-    # SQLite computes REAL % REAL on the integer parts.
-    ia, ib = float_to_int(float(a)), float_to_int(float(b))
-    if ib == 0:
+        if ib == -1:
+            return 0.0
+        r = abs(ia) % abs(ib)
+        return float(-r if ia < 0 else r)
+    if b == 0:
         return None
-    if ib == -1:
-        return 0.0
-    r = abs(ia) % abs(ib)
-    return float(-r if ia < 0 else r)
+    if b == -1:
+        return 0
+    r = abs(a) % abs(b)
+    return -r if a < 0 else r
 
 
 def _real(f: float) -> Any:
@@ -462,13 +474,14 @@ def _real(f: float) -> Any:
 
 
 def neg(a: Any) -> Any:
+    """-x computed as 0 - x, as SQLite does (so -(0.0) is 0.0)."""
     t = type(a)
     if t is int:
         return -a if a != MIN_INT else float(-a)
     if a is None:
         return None
     if t is float:
-        return -a
+        return 0.0 - a
     return neg(to_number(a))
 
 
@@ -477,15 +490,16 @@ def pos(a: Any) -> Any:
 
 
 def _int_operand(v: Any) -> int:
+    """sqlite3VdbeIntValue: text gives its leading integer ('1e3' -> 1)."""
     t = type(v)
     if t is int:
         return v
     if t is float:
         return float_to_int(v)
     if t is str:
-        return _int_of_number(text_to_number(v))
+        return text_to_int(v)
     if t is bytes:
-        return _int_of_number(text_to_number(v.decode("utf-8", "replace")))
+        return text_to_int(v.decode("utf-8", "replace"))
     return int(v)
 
 
@@ -643,9 +657,21 @@ def _like_regex(pattern: str, escape: Optional[str], case_sensitive: bool) -> An
     return rx
 
 
-def like(value: Any, pattern: Any, escape: Any = None, case_sensitive: bool = False) -> Any:
-    """value LIKE pattern [ESCAPE escape] -> 1/0/NULL (ASCII case-insensitive)."""
+_NO_ESCAPE = object()
+
+
+def like(value: Any, pattern: Any, escape: Any = _NO_ESCAPE, case_sensitive: bool = False) -> Any:
+    """value LIKE pattern [ESCAPE escape] -> 1/0/NULL (ASCII case-insensitive).
+
+    BLOBs never match, as in SQLite builds with LIKE_DOESNT_MATCH_BLOBS (Python's).
+    """
+    if type(value) is bytes or type(pattern) is bytes:
+        return 0
     if value is None or pattern is None:
+        return None
+    if escape is _NO_ESCAPE:
+        escape = None
+    elif escape is None:
         return None
     if escape is not None:
         escape = to_text(escape)
@@ -702,7 +728,9 @@ def _glob_regex(pattern: str) -> Any:
 
 
 def glob(value: Any, pattern: Any) -> Any:
-    """value GLOB pattern -> 1/0/NULL (case-sensitive, * ? [...])."""
+    """value GLOB pattern -> 1/0/NULL (case-sensitive, * ? [...]); BLOBs never match."""
+    if type(value) is bytes or type(pattern) is bytes:
+        return 0
     if value is None or pattern is None:
         return None
     value = value if type(value) is str else to_text(value)

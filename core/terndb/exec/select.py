@@ -21,7 +21,8 @@ from ..plan.scope import Scope, Source
 from ..sql import ast as A
 from . import runtime as R
 from .codegen import Func
-from .compiler import ExprCompiler, Meta, children, contains_aggregate, is_aggregate_call, walk
+from .compiler import (ExprCompiler, Meta, children, comparison_convs, contains_aggregate,
+                       is_aggregate_call, walk)
 
 
 @dataclass(eq=False)
@@ -480,9 +481,9 @@ class SelectCompiler(ExprCompiler):
         names = [n for _, n in cols]
         if core.where is not None and contains_aggregate(core.where):
             raise self.err("misuse of aggregate function in WHERE clause")
-        group_by = [self.resolve_group_term(g, exprs, scope) for g in core.group_by]
+        group_by = [self.resolve_group_term(g, exprs, scope, i) for i, g in enumerate(core.group_by)]
         having = core.having
-        order_terms = [self.resolve_order_term(t, exprs, names, scope) for t in order_by]
+        order_terms = [self.resolve_order_term(t, exprs, names, scope, i) for i, t in enumerate(order_by)]
         is_agg = bool(group_by) or having is not None or any(contains_aggregate(e) for e in exprs) \
             or any(contains_aggregate(t.expr) for t, _ in order_terms if t is not None)
         if group_by and any(contains_aggregate(g) for g in group_by):
@@ -570,27 +571,29 @@ class SelectCompiler(ExprCompiler):
                                                     and False for s in sources)
         return Query("", names, metas, correlated)
 
-    def resolve_group_term(self, g: A.Expr, exprs: list[A.Expr], scope: Scope) -> A.Expr:
-        if isinstance(g, A.Literal) and type(g.value) is int:
-            k = g.value
+    def resolve_group_term(self, g: A.Expr, exprs: list[A.Expr], scope: Scope, i: int = 0) -> A.Expr:
+        k = _term_number(g)
+        if k is not None:
             if k < 1 or k > len(exprs):
-                raise self.err(f"GROUP BY term out of range - should be between 1 and {len(exprs)}")
+                raise self.err(f"{_ordinal(i + 1)} GROUP BY term out of range - should be between 1 "
+                               f"and {len(exprs)}")
             return exprs[k - 1]
         return g
 
     def resolve_order_term(self, t: A.OrderingTerm, exprs: list[A.Expr], names: list[str],
-                           scope: Optional[Scope]) -> tuple[Optional[A.OrderingTerm], Optional[int]]:
+                           scope: Optional[Scope], i: int = 0
+                           ) -> tuple[Optional[A.OrderingTerm], Optional[int]]:
         """(term to evaluate, or None) and result-column index when it names one."""
         e = t.expr
         coll = None
         if isinstance(e, A.Collate):
             coll = e
             e = e.expr
-        if isinstance(e, A.Literal) and type(e.value) is int:
-            k = e.value
+        k = _term_number(e)
+        if k is not None:
             if k < 1 or k > len(exprs):
                 n = len(exprs)
-                raise self.err(f"{_ordinal(len(exprs) and 1)} ORDER BY term out of range - should be between 1 and {n}")
+                raise self.err(f"{_ordinal(i + 1)} ORDER BY term out of range - should be between 1 and {n}")
             target = exprs[k - 1]
             if coll is not None:
                 target = A.Collate(target, coll.collation)
@@ -658,18 +661,8 @@ class SelectCompiler(ExprCompiler):
     def hash_key_codes(self, col_expr: A.Expr, other: A.Expr, scope: Scope) -> tuple[str, str]:
         """Build-side and probe-side key code for ``col = other`` with SQLite equality."""
         mc, mo = self.meta(col_expr, scope), self.meta(other, scope)
-        build = self.value(col_expr, scope)
-        probe = self.value(other, scope)
-        fa, fb = mc.affinity, mo.affinity
-        numeric = ("INTEGER", "REAL", "NUMERIC")
-        if fa in numeric and fb not in numeric:
-            probe = self.convert(other, probe, "_apply_numeric")
-        elif fb in numeric and fa not in numeric:
-            build = f"_apply_numeric({build})"
-        elif fa == R.A_TEXT and fb is None:
-            probe = self.convert(other, probe, "_apply_text")
-        elif fb == R.A_TEXT and fa is None:
-            build = f"_apply_text({build})"
+        build, probe = self.convert_pair(col_expr, self.value(col_expr, scope), mc,
+                                         other, self.value(other, scope), mo)
         coll = self.comparison_collation(mc, mo)
         if coll not in (None, "BINARY"):
             build = f"_gfold({build}, {coll!r})"
@@ -763,13 +756,9 @@ class SelectCompiler(ExprCompiler):
         code = self.value(v, scope)
         if t.column < 0:
             return code
-        mc = Meta(s.affinities[t.column])
-        mo = self.meta(v, scope)
-        if mc.affinity in ("INTEGER", "REAL", "NUMERIC") and mo.affinity not in ("INTEGER", "REAL", "NUMERIC"):
-            return self.convert(v, code, "_apply_numeric")
-        if mc.affinity == R.A_TEXT and mo.affinity is None:
-            return self.convert(v, code, "_apply_text")
-        return code
+        # The planner only picks the index when the column side is left unchanged.
+        _, conv = comparison_convs(s.affinities[t.column] or R.A_BLOB, self.meta(v, scope).affinity)
+        return self.convert(v, code, conv) if conv is not None else code
 
     def emit_loops(self, plan: list[Access], scope: Scope, fn: Func,
                    level_filters: list[list[str]], on_filters: list[list[str]]) -> int:
@@ -1061,10 +1050,12 @@ class SelectCompiler(ExprCompiler):
                 coll = R.check_collation(e.collation)
                 e = e.expr
             idx = None
-            if isinstance(e, A.Literal) and type(e.value) is int:
-                if not 1 <= e.value <= width:
-                    raise self.err(f"1st ORDER BY term out of range - should be between 1 and {width}")
-                idx = e.value - 1
+            k = _term_number(e)
+            if k is not None:
+                if not 1 <= k <= width:
+                    raise self.err(f"{_ordinal(len(keys) + 1)} ORDER BY term out of range - should be "
+                                   f"between 1 and {width}")
+                idx = k - 1
             elif isinstance(e, A.Column):
                 # A result column name of any member of the compound.
                 for q in queries:
@@ -1087,21 +1078,21 @@ class SelectCompiler(ExprCompiler):
             keys.append((idx, t.desc, t.nulls_first, coll))
         all_rows = self.mod.fresh("_rows")
         fn.emit(f"{all_rows} = []")
-        seen = None
+        # Rows are the same when equal under the result columns' collations.
+        colls = tuple(m.coll if m.coll not in (None, "BINARY") else None for m in metas)
+        kf = self.mod.const((lambda r, c=colls: tuple(_fold_value(v, x) for v, x in zip(r, c)))
+                            if any(colls) else (lambda r: r), "_rowkey")
         for (op, _), q in zip(parts, queries):
             if op == "" or op == "UNION ALL":
-                if op == "" and len(parts) > 1 and parts[1][0] != "UNION ALL":
-                    pass
                 fn.emit(f"{all_rows}.extend({q.fn}())")
             elif op == "UNION":
-                fn.emit(f"{all_rows} = list(dict.fromkeys(_chain({all_rows}, {q.fn}())))")
+                fn.emit(f"{all_rows} = list({{{kf}(r): r for r in reversed(list(_chain({all_rows}, {q.fn}())))}}.values())[::-1]")
             elif op == "INTERSECT":
-                fn.emit(f"_rs = set({q.fn}())")
-                fn.emit(f"{all_rows} = [r for r in dict.fromkeys({all_rows}) if r in _rs]")
+                fn.emit(f"_rs = set(map({kf}, {q.fn}()))")
+                fn.emit(f"{all_rows} = [r for r in {{{kf}(r): r for r in reversed({all_rows})}}.values() if {kf}(r) in _rs][::-1]")
             elif op == "EXCEPT":
-                fn.emit(f"_rs = set({q.fn}())")
-                fn.emit(f"{all_rows} = [r for r in dict.fromkeys({all_rows}) if r not in _rs]")
-        del seen
+                fn.emit(f"_rs = set(map({kf}, {q.fn}()))")
+                fn.emit(f"{all_rows} = [r for r in {{{kf}(r): r for r in reversed({all_rows})}}.values() if {kf}(r) not in _rs][::-1]")
         distinct_ops = any(op in ("UNION", "INTERSECT", "EXCEPT") for op, _ in parts)
         if distinct_ops and not keys:
             # SQLite returns the rows of a distinct compound in sorted order.
@@ -1124,24 +1115,40 @@ class SelectCompiler(ExprCompiler):
         return Query("", names, metas, correlated)
 
     def sort_key_fn(self, coll: Optional[str], nulls_first: Optional[bool], desc: bool) -> str:
-        if coll is not None:
-            return self.mod.const(lambda v, c=coll: _sk_coll_wrap(v, c), "_skc")
-        # NULLs sort first in ASC and last in DESC unless told otherwise.
-        if nulls_first is None or nulls_first == (not desc):
-            return "_sk"
-        if desc:
-            # NULLS FIRST with DESC: NULL must compare greatest.
-            return "_sk_nl"
-        return "_sk_nl"
+        """Name of a key function ordering values like SQLite, NULLs where asked."""
+        # NULLs sort first in ASC and last in DESC unless told otherwise; flipping
+        # that means NULL must compare greatest.
+        null_high = nulls_first is not None and nulls_first != (not desc)
+        if coll is None:
+            return "_sk_nl" if null_high else "_sk"
+        return self.mod.const(lambda v, c=coll, h=null_high: _sk_coll_wrap(v, c, h), "_skc")
 
 
-def _sk_coll_wrap(v: Any, coll: str) -> tuple:
+def _fold_value(v: Any, coll: Optional[str]) -> Any:
+    from .helpers import group_fold
+    return group_fold(v, coll) if coll else v
+
+
+def _sk_coll_wrap(v: Any, coll: str, null_high: bool) -> tuple:
     from .helpers import sort_key_coll
+    if v is None and null_high:
+        return (4, 0)
     return sort_key_coll(v, coll)
 
 
 def _ordinal(n: int) -> str:
-    return "1st"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _term_number(e: A.Expr) -> Optional[int]:
+    """K when an ORDER BY/GROUP BY term names result column K (an integer, even -K)."""
+    if isinstance(e, A.Literal) and type(e.value) is int and e.value != -9223372036854775808:
+        return e.value
+    if isinstance(e, A.Unary) and e.op == "-" and isinstance(e.operand, A.Literal) \
+            and type(e.operand.value) is int:
+        return -e.operand.value
+    return None
 
 
 @dataclass(eq=False)
@@ -1184,10 +1191,17 @@ class _Sink:
         opened = 0
         if self.distinct:
             fn.emit(f"_row = {row}")
-            fn.emit("if _row not in _seen:")
+            colls = [m.coll if m.coll not in (None, "BINARY") else None for m in self.metas]
+            key = "_row"
+            if any(colls):
+                # Two rows are the same under the columns' collations ('a' = 'A' in NOCASE).
+                key = "(" + ", ".join(f"_gfold(_row[{i}], {c!r})" if c else f"_row[{i}]"
+                                      for i, c in enumerate(colls)) + ",)"
+            fn.emit(f"_dk = {key}")
+            fn.emit("if _dk not in _seen:")
             fn.level += 1
             opened += 1
-            fn.emit("_seen.add(_row)")
+            fn.emit("_seen.add(_dk)")
             row = "_row"
         if self.order_terms:
             keys = []

@@ -291,7 +291,7 @@ class StatementCompiler(SelectCompiler):
 
     def default_code(self, t: TableInfo, i: int) -> str:
         c = t.columns[i]
-        if c.default is None:
+        if c.default is None or i == t.ipk:   # SQLite ignores a DEFAULT on the rowid alias
             return "None"
         return self.value(c.default, Scope([], None, self.sql))
 

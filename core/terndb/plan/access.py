@@ -221,12 +221,10 @@ def _compatible(src: Source, col: int, col_expr: A.Expr, other: A.Expr, scope: S
     col_coll = src.collations[col]
     if (coll or "BINARY") != (col_coll or "BINARY"):
         return False
-    aff = mc.affinity
-    if aff in _NUMERIC:
-        return True
-    if aff == "TEXT":
-        return mo.affinity not in _NUMERIC
-    return mo.affinity is None
+    # Usable when the comparison affinity leaves the column's stored values as they are.
+    from ..exec.compiler import comparison_convs
+    conv_col, _ = comparison_convs(mc.affinity, mo.affinity)
+    return conv_col is None
 
 
 def hash_terms(src: Source, conjuncts: list[Conjunct], avail: frozenset[int], scope: Scope,

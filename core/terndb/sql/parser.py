@@ -216,6 +216,11 @@ class Parser:
         if with_ is None and self.is_word("WITH"):
             with_ = self.parse_with()
         body = self.parse_compound()
+        last = body
+        while isinstance(last, A.Compound):
+            last = last.right
+        if isinstance(last, A.Values) and self.is_word("ORDER", "LIMIT"):
+            raise self.error()   # SQLite's grammar: a trailing VALUES takes no ORDER BY/LIMIT
         order_by: list[A.OrderingTerm] = []
         limit = offset = None
         if self.accept_word("ORDER"):
@@ -636,6 +641,8 @@ class Parser:
                     if t.kind not in (INTEGER, FLOAT, STRING, BLOB) or (sign and t.kind in (STRING, BLOB)):
                         raise self.error(tok=t)
                     v = t.value
+                    if sign == "-" and t.kind == FLOAT and t.text == "9223372036854775808":
+                        v = 9223372036854775808  # -v below is the smallest INTEGER
                     col.default = A.Literal(-v if sign == "-" else v)  # type: ignore[operator]
                 elif self.tok.kind == WORD:
                     t = self.advance()
@@ -916,7 +923,8 @@ class Parser:
 
     def parse_expr(self, min_prec: int = P_OR) -> A.Expr:
         t = self.tok
-        if t.kind == WORD and t.text == "NOT" and min_prec <= P_NOT:
+        if t.kind == WORD and t.text == "NOT":
+            # NOT where an operand is expected: 1 + NOT 0 is 1 + (NOT 0).
             self.advance()
             left: A.Expr = A.Unary("NOT", self.parse_expr(P_NOT))
         else:
