@@ -460,16 +460,8 @@ class Connection:
                 raise E.OperationalError("statement too complex (recursion too deep)") from e
             raise
         self._changes = ctx.changes
-        if p.is_insert:
-            self._note_lastrowid(ctx, p)
         self._autocommit_after()
         return out
-
-    def _note_lastrowid(self, ctx: ExecContext, p: Prepared) -> None:
-        t = ctx.catalog.tables.get((p.table or "").lower())
-        w = ctx.writers.get(t.tree) if t is not None else None
-        if w is not None and w.last_rowid is not None:
-            self._lastrowid = w.last_rowid
 
     def _execute_many(self, p: Prepared, seq: Iterable[Any], bind: Callable[[Any], tuple]) -> int:
         """executemany() of a compiled single-row INSERT: the loop runs in generated code."""
@@ -480,7 +472,6 @@ class Connection:
             assert p.run_many is not None
             n = p.run_many(ctx, seq, bind)
         finally:
-            self._note_lastrowid(ctx, p)
             self._changes = ctx.changes
         self._autocommit_after()
         return n

@@ -146,7 +146,7 @@ class Cursor:
             if p.kind == WRITE:
                 self.rowcount = conn._changes
                 if p.is_insert:
-                    self.lastrowid = conn._lastrowid
+                    self.lastrowid = conn._lastrowid or 0
             else:
                 self.rowcount = -1
             if rows is not None:
@@ -184,7 +184,7 @@ class Cursor:
                 raise _internal(conn, f"executing {sql[:200]!r}", e) from e
             self.rowcount = total
             self.description = None
-            self.lastrowid = conn._lastrowid
+            self.lastrowid = conn._lastrowid or 0
             return self
         try:
             for params in seq_of_parameters:
@@ -201,7 +201,7 @@ class Cursor:
         self.rowcount = total
         self.description = None
         if isinstance(p.statement, A.Insert):
-            self.lastrowid = conn._lastrowid
+            self.lastrowid = conn._lastrowid or 0
         return self
 
     def executescript(self, script: str) -> "Cursor":

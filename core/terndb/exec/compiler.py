@@ -121,6 +121,8 @@ def children(e: Any) -> list:
         return [e.expr]
     if isinstance(e, A.Raise):
         return [e.message] if e.message is not None else []
+    if isinstance(e, A.RowValue):
+        return list(e.items)
     return []
 
 
@@ -293,6 +295,9 @@ class ExprCompiler:
             return None
         return agg.get(id(e))
 
+    def v_rowvalue(self, e: A.RowValue, scope: Scope) -> str:
+        raise self.err("row value misused", e.pos)
+
     def v_star(self, e: A.Star, scope: Scope) -> str:
         raise self.err("* is only allowed in a result column list or count(*)", e.pos)
 
@@ -365,6 +370,9 @@ class ExprCompiler:
 
     def is_test(self, e: A.Binary, scope: Scope, as_value: bool) -> str:
         neg = e.op == "ISNOT"
+        if isinstance(e.left, A.RowValue) or isinstance(e.right, A.RowValue):
+            code = self.row_comparison(e.left, e.op, e.right, scope)
+            return code if as_value else f"({code} == 1)"
         if isinstance(e.right, A.Column) and not e.right.quoted and e.right.table is None \
                 and e.right.name.lower() in ("true", "false") and scope.resolve(e.right) is None:
             # x IS TRUE / IS FALSE test truth, not equality with 1/0 (SQLite 3.23+).
@@ -435,7 +443,34 @@ class ExprCompiler:
                                   "last_insert_rowid", "julianday", "unixepoch")
         return True
 
+    def row_items(self, e: A.Expr, scope: Scope) -> Optional[list[A.Expr]]:
+        if isinstance(e, A.RowValue):
+            return e.items
+        return None
+
+    def row_comparison(self, a: A.Expr, op: str, b: A.Expr, scope: Scope) -> str:
+        """(a1, a2, ...) OP (b1, b2, ...): element-wise with SQLite's rules."""
+        la, lb = self.row_items(a, scope), self.row_items(b, scope)
+        if la is None or lb is None or len(la) != len(lb):
+            raise self.err("row value misused", getattr(a, "pos", None))
+        lefts, rights, eqs, ops = [], [], [], []
+        for x, y in zip(la, lb):
+            mx, my = self.meta(x, scope), self.meta(y, scope)
+            xc, yc = self.convert_pair(x, self.value(x, scope), mx, y, self.value(y, scope), my)
+            coll = self.comparison_collation(mx, my)
+            coll = None if coll == "BINARY" else coll
+            lefts.append(xc)
+            rights.append(yc)
+            eqs.append(self.mod.const(R.make_comparator("=", coll), "_cmp"))
+            cop = {"IS": "=", "ISNOT": "="}.get(op, op)
+            ops.append(self.mod.const(R.make_comparator(cop, coll), "_cmp") if op not in ("IS", "ISNOT")
+                       else self.mod.const((lambda u, v, c=coll: R.is_(u, v, c)), "_is"))
+        tup = lambda xs: "(" + ", ".join(xs) + ",)"  # noqa: E731
+        return f"_row_compare({op!r}, {tup(lefts)}, {tup(rights)}, {tup(eqs)}, {tup(ops)})"
+
     def comparison(self, a: A.Expr, op: str, b: A.Expr, scope: Scope, as_value: bool) -> str:
+        if isinstance(a, A.RowValue) or isinstance(b, A.RowValue):
+            return self.row_comparison(a, op, b, scope)
         ma, mb = self.meta(a, scope), self.meta(b, scope)
         left, right = self.apply_comparison_affinity(a, b, ma, mb, scope)
         coll = self.comparison_collation(ma, mb)
@@ -568,9 +603,13 @@ class ExprCompiler:
         mo = self.meta(e.operand, scope)
         first = True
         tests = []
+        constant = isinstance(e.operand, A.Literal)
         for w, r in e.whens:
             mw = self.meta(w, scope)
-            xcode = f"({t} := {self.value(e.operand, scope)})" if first else t
+            if constant:
+                xcode = self.value(e.operand, scope)
+            else:
+                xcode = f"({t} := {self.value(e.operand, scope)})" if first else t
             first = False
             xcode, wcode = self.convert_pair(e.operand, xcode, mo, w, self.value(w, scope), mw)
             coll = self.comparison_collation(mo, mw)
@@ -657,6 +696,20 @@ class ExprCompiler:
 
     def v_inselect(self, e: A.InSelect, scope: Scope) -> str:
         q = self.compile_subquery(e.select, scope)
+        if isinstance(e.expr, A.RowValue):
+            if len(q.names) != len(e.expr.items):
+                raise self.err(f"sub-select returns {len(q.names)} columns - expected {len(e.expr.items)}")
+            convs = []
+            lefts = []
+            for item, my in zip(e.expr.items, q.metas):
+                mx = self.meta(item, scope)
+                cx, cy = comparison_convs(mx.affinity, my.affinity)
+                lefts.append(self.convert(item, self.value(item, scope), cx) if cx else self.value(item, scope))
+                convs.append(R.apply_numeric if cy == "_apply_numeric" else R.apply_text if cy == "_apply_text" else None)
+            conv_name = self.mod.const(tuple(convs), "_rconv")
+            rs = self.memoize(q, f"_RowSet({q.fn}(), {conv_name})")
+            code = f"{rs}.test(({', '.join(lefts)},))"
+            return f"_not({code})" if e.negated else code
         if len(q.names) != 1:
             raise self.err(f"sub-select returns {len(q.names)} columns - expected 1")
         mx = self.meta(e.expr, scope)
@@ -675,12 +728,12 @@ class ExprCompiler:
         conv_name = self.mod.const(conv) if conv is not None else "None"
         fold_name = self.mod.const(fold) if fold is not None else "None"
         vs = self.memoize(q, f"_ValueSet(_first_col({q.fn}()), {conv_name}, {fold_name})")
-        x = self.value(e.expr, scope)
+        xcode = self.value(e.expr, scope)
         if xconv is not None:
-            x = f"{xconv}({x})"
+            xcode = f"{xconv}({xcode})"
         if fold is not None:
-            x = f"{fold_name}({x})"
-        code = f"{vs}.test({x})"
+            xcode = f"{fold_name}({xcode})"
+        code = f"{vs}.test({xcode})"
         if e.negated:
             return f"_not({code})"
         return code
@@ -747,4 +800,5 @@ _VALUE_DISPATCH: dict[type, Callable[..., str]] = {
     A.IsNull: ExprCompiler.v_isnull,
     A.Function: ExprCompiler.v_function,
     A.Raise: ExprCompiler.v_raise,
+    A.RowValue: ExprCompiler.v_rowvalue,
 }

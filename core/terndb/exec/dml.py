@@ -252,7 +252,9 @@ class TableWriter:
         if count:
             if self.ctx.top_level:
                 self.count += 1
-                self.last_rowid = rowid
+                # Like sqlite3_last_insert_rowid(): set per row, kept even if the
+                # statement fails later.
+                self.ctx.conn._lastrowid = self.last_rowid = rowid
             self.ctx.row_changed()
         if self.on_row is not None and self.ctx.top_level:
             self.on_row(rowid, row)

@@ -241,6 +241,8 @@ def f_substr(x: Any, y: Any, z: Any = _NOARG) -> Any:
     if x is None or y is None or (z is not _NOARG and z is None):
         return None
     is_blob = type(x) is bytes
+    if is_blob and not x:
+        return None          # SQLite reads an empty blob as a NULL pointer here
     s = x if is_blob else to_text(x)
     p1 = _as_int32(y)
     length = len(s)

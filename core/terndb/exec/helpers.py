@@ -98,6 +98,9 @@ def _num_bound(v: Any) -> Any:
     return None
 
 
+_HIGH = float("inf")
+
+
 def rowid_range(trees: Trees, root: Root, lo: Any, lo_incl: bool, hi: Any, hi_incl: bool,
                 has_lo: bool, has_hi: bool) -> Iterator[tuple[int, list]]:
     """Rows with lo </<= rowid </<= hi (bounds already in comparison form)."""
@@ -109,9 +112,14 @@ def rowid_range(trees: Trees, root: Root, lo: Any, lo_incl: bool, hi: Any, hi_in
             # A text bound is greater than every integer rowid.
             return
         if t is float:
-            import math
-            lo = math.floor(lo) + 1 if (not lo_incl or not lo.is_integer()) else int(lo)
-            lo_incl = True
+            if lo != lo or lo == _HIGH:
+                return
+            if lo < -9.3e18:
+                lo, lo_incl = MIN_INT, True
+            else:
+                import math
+                lo = math.floor(lo) + 1 if (not lo_incl or not lo.is_integer()) else int(lo)
+                lo_incl = True
         start = lo if lo_incl else lo + 1
     else:
         start = MIN_INT
@@ -122,9 +130,14 @@ def rowid_range(trees: Trees, root: Root, lo: Any, lo_incl: bool, hi: Any, hi_in
         if t is str or t is bytes:
             hi, hi_incl = MAX_INT, True
         elif t is float:
-            import math
-            hi = math.ceil(hi) - 1 if (not hi_incl or not hi.is_integer()) else int(hi)
-            hi_incl = True
+            if hi != hi or hi == -_HIGH:
+                return
+            if hi > 9.3e18:
+                hi, hi_incl = MAX_INT, True
+            else:
+                import math
+                hi = math.ceil(hi) - 1 if (not hi_incl or not hi.is_integer()) else int(hi)
+                hi_incl = True
         stop = hi if hi_incl else hi - 1
     else:
         stop = MAX_INT
@@ -143,8 +156,6 @@ def rowid_range(trees: Trees, root: Root, lo: Any, lo_incl: bool, hi: Any, hi_in
 
 
 # ------------------------------------------------------------------- indexes
-
-_HIGH = float("inf")
 
 
 def key_part(v: Any, coll: Optional[str]) -> list:
@@ -289,6 +300,74 @@ class ValueSet:
 def _hashable(v: Any) -> Any:
     # Text and blob must stay distinct from each other and from numbers: they are.
     return v
+
+
+class RowSet:
+    """The right side of ``(a, b) IN (SELECT x, y ...)``."""
+
+    __slots__ = ("rows", "partial")
+
+    def __init__(self, rows: Iterable[tuple], convs: tuple):
+        self.rows = set()
+        self.partial: list[tuple] = []   # rows holding a NULL: they can only make the result NULL
+        for r in rows:
+            r = tuple(c(v) if c is not None and v is not None else v for v, c in zip(r, convs))
+            if None in r:
+                self.partial.append(r)
+            else:
+                self.rows.add(r)
+
+    def test(self, x: tuple) -> Any:
+        if not self.rows and not self.partial:
+            return 0
+        if None not in x and x in self.rows:
+            return 1
+        # No certain match: NULL if some row could still be equal.
+        for r in list(self.rows) + self.partial:
+            if all(a is None or b is None or a == b for a, b in zip(x, r)):
+                return None
+        return 0
+
+
+def row_compare(op: str, ls: tuple, rs: tuple, eqs: tuple, ops: tuple) -> Any:
+    """(l1, l2, ...) OP (r1, r2, ...) with SQL's NULL rules; eqs/ops are per-element comparators."""
+    if op == "IS" or op == "ISNOT":
+        same = all(f(a, b) for a, b, f in zip(ls, rs, ops))
+        return int(same) if op == "IS" else int(not same)
+    if op == "=" or op == "!=":
+        res: Any = 1
+        for a, b, eq in zip(ls, rs, eqs):
+            v = eq(a, b)
+            if v == 0:
+                res = 0
+                break
+            if v is None:
+                res = None
+        if op == "!=":
+            return None if res is None else 1 - res
+        return res
+    n = len(ls)
+    for i in range(n):
+        a, b = ls[i], rs[i]
+        if i == n - 1:
+            return ops[i](a, b)
+        e = eqs[i](a, b)
+        if e is None:
+            return None
+        if e == 0:
+            strict = {"<=": "<", ">=": ">"}.get(op, op)
+            return make_strict(strict)(a, b)
+    return None
+
+
+_strict_cache: dict[str, Callable[[Any, Any], Any]] = {}
+
+
+def make_strict(op: str) -> Callable[[Any, Any], Any]:
+    f = _strict_cache.get(op)
+    if f is None:
+        f = _strict_cache[op] = R.make_comparator(op, None)
+    return f
 
 
 def first_column(gen: Iterator[tuple]) -> Iterator[Any]:
@@ -468,6 +547,8 @@ BASE_ENV: dict[str, Any] = {
     "_first_col": first_column,
     "_in_values": in_values,
     "_in_results": in_results,
+    "_RowSet": RowSet,
+    "_row_compare": row_compare,
     "_sk": sort_key,
     "_sk_nl": sort_key_nulls_last,
     "_sk_coll": sort_key_coll,

@@ -94,6 +94,12 @@ class Exists(Expr):
 
 
 @dataclass(slots=True)
+class RowValue(Expr):
+    items: list[Expr]
+    pos: int = field(default=0, compare=False)
+
+
+@dataclass(slots=True)
 class Subquery(Expr):
     select: "Select"
 

@@ -1066,8 +1066,11 @@ class Parser:
                     return A.Subquery(sel)
                 e = self.parse_expr()
                 if self.is_op(","):
-                    # Row values: only supported as an IN/= operand in SQLite.
-                    raise self.error("row values are not supported")
+                    items = [e]
+                    while self.accept_op(","):
+                        items.append(self.parse_expr())
+                    self.expect_op(")")
+                    return A.RowValue(items, t.pos)
                 self.expect_op(")")
                 return e
             raise self.error()
