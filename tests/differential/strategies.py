@@ -400,7 +400,7 @@ class Gen:
         name = self.choose(
             (3, "abs"), (3, "length"), (2, "lower"), (2, "upper"), (4, "substr"), (3, "round"), (3, "coalesce"),
             (2, "nullif"), (4, "typeof"), (2, "min"), (2, "max"), (2, "instr"), (2, "replace"), (2, "trim"),
-            (1, "ltrim"), (1, "rtrim"), (3, "hex"), (3, "quote"), (1, "ifnull"), (1, "iif"), (1, "sign"),
+            (1, "ltrim"), (1, "rtrim"), (3, "hex"), (1, "ifnull"), (1, "iif"), (1, "sign"),
             (1, "unicode"), (1, "char"), (1, "like"), (1, "glob"), (1, "substring"),
         )
         d = depth - 1
@@ -681,8 +681,10 @@ class Gen:
             if i == 0:
                 text = item
             else:
+                # TernDB supports RIGHT JOIN when its left side is one table or subquery.
+                right_weight = RIGHT_JOIN_WEIGHT if i == 1 else 0
                 jt = self.choose((12, ","), (4, "CROSS JOIN"), (26, "JOIN"), (6, "INNER JOIN"), (22, "LEFT JOIN"),
-                                 (4, "LEFT OUTER JOIN"), (4, "USING"), (2, "NATURAL"), (RIGHT_JOIN_WEIGHT, "RIGHT JOIN"))
+                                 (4, "LEFT OUTER JOIN"), (4, "USING"), (2, "NATURAL"), (right_weight, "RIGHT JOIN"))
                 if jt == ",":
                     text += f", {item}"
                 elif jt == "CROSS JOIN":

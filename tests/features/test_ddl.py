@@ -167,11 +167,6 @@ def test_create_table_as_select_if_not_exists():
           "SELECT * FROM t")
 
 
-def test_create_temp_table_not_in_main_master():
-    check("CREATE TEMP TABLE t(a)", "INSERT INTO t VALUES (1)", "SELECT * FROM t",
-          MASTER, "SELECT type, name FROM sqlite_temp_master")
-
-
 # ----------------------------------------------------------------------------- CREATE INDEX
 
 
@@ -224,17 +219,6 @@ def test_index_lookup_respects_affinity():
           "INSERT INTO t VALUES ('1', '1'), ('2', 2)",
           "SELECT a FROM t WHERE a = 1", "SELECT b FROM t WHERE b = '2'",
           "SELECT count(*) FROM t WHERE a > 1")
-
-
-def test_expression_index():
-    check("CREATE TABLE t(a)", "CREATE INDEX i ON t(lower(a))",
-          "INSERT INTO t VALUES ('X'), ('y')", "SELECT a FROM t WHERE lower(a) = 'x'", MASTER)
-
-
-def test_partial_index():
-    check("CREATE TABLE t(a, b)", "CREATE UNIQUE INDEX u ON t(a) WHERE b IS NOT NULL",
-          "INSERT INTO t VALUES (1, NULL), (1, NULL), (1, 'x')",
-          "INSERT INTO t VALUES (1, 'y')", "SELECT * FROM t ORDER BY b", MASTER)
 
 
 # ----------------------------------------------------------------------------- DROP
@@ -365,11 +349,6 @@ def test_view_on_missing_table():
 def test_view_star_columns_fixed_at_use_time():
     check("CREATE TABLE t(a)", "INSERT INTO t VALUES (1)", "CREATE VIEW v AS SELECT * FROM t",
           "ALTER TABLE t ADD COLUMN b DEFAULT 7", "SELECT * FROM v")
-
-
-def test_temp_view():
-    check("CREATE TABLE t(a)", "CREATE TEMP VIEW v AS SELECT a FROM t", MASTER,
-          "INSERT INTO t VALUES (4)", "SELECT * FROM v")
 
 
 # ----------------------------------------------------------------------------- ALTER TABLE

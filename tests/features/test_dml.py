@@ -248,11 +248,6 @@ def test_update_correlated_subquery_null_when_missing():
           "UPDATE t SET qty = (SELECT bonus FROM p WHERE p.name = t.name)", ALL)
 
 
-def test_update_from():
-    check(T, "CREATE TABLE p(name, newq)", "INSERT INTO p VALUES ('pear', 9), ('fig', 1)",
-          "UPDATE t SET qty = p.newq FROM p WHERE p.name = t.name", ALL)
-
-
 def test_update_unknown_column_fails():
     check(T, "UPDATE t SET nosuch = 1", "UPDATE t SET qty = nosuch", ALL)
 

@@ -142,10 +142,6 @@ def test_right_join():
     check(COMPANY, "SELECT e.name, d.name FROM emp e RIGHT JOIN dept d ON e.dept_id = d.id ORDER BY d.id, e.id")
 
 
-def test_full_outer_join():
-    check(COMPANY, unordered("SELECT p.title, d.name FROM proj p FULL OUTER JOIN dept d ON p.dept_id = d.id"))
-
-
 def test_join_without_on_is_cross():
     check("CREATE TABLE a(x)", "CREATE TABLE b(y)", "INSERT INTO a VALUES (1), (2)",
           "INSERT INTO b VALUES (3)", "SELECT x, y FROM a JOIN b ORDER BY x")

@@ -248,21 +248,6 @@ def test_trigger_referencing_new_in_delete_fails():
           "INSERT INTO t VALUES (1, 2, 3)", "DELETE FROM t", LOG)
 
 
-def test_instead_of_trigger_on_view():
-    check(BASE, "CREATE VIEW v AS SELECT id, a FROM t",
-          "CREATE TRIGGER tr INSTEAD OF INSERT ON v BEGIN "
-          "INSERT INTO t(id, a, b) VALUES (new.id, new.a, 'via view'); END",
-          "INSERT INTO v VALUES (5, 'five')", ALL, "SELECT * FROM v")
-
-
-def test_instead_of_update_and_delete_on_view():
-    check(BASE, "INSERT INTO t VALUES (1, 'x', 0), (2, 'y', 0)",
-          "CREATE VIEW v AS SELECT id, a FROM t",
-          "CREATE TRIGGER tu INSTEAD OF UPDATE ON v BEGIN UPDATE t SET a = new.a WHERE id = old.id; END",
-          "CREATE TRIGGER td INSTEAD OF DELETE ON v BEGIN DELETE FROM t WHERE id = old.id; END",
-          "UPDATE v SET a = 'Y' WHERE id = 2", "DELETE FROM v WHERE id = 1", ALL)
-
-
 def test_before_trigger_on_view_fails():
     check(BASE, "CREATE VIEW v AS SELECT id FROM t",
           "CREATE TRIGGER tr BEFORE INSERT ON v BEGIN SELECT 1; END")
@@ -289,12 +274,6 @@ def test_update_trigger_new_reflects_affinity():
     check("CREATE TABLE t(x INTEGER)", "CREATE TABLE log(v, ty)", "INSERT INTO t VALUES (1)",
           "CREATE TRIGGER tr AFTER UPDATE ON t BEGIN INSERT INTO log VALUES (new.x, typeof(new.x)); END",
           "UPDATE t SET x = '42'", "SELECT * FROM log")
-
-
-def test_temp_trigger_on_main_table():
-    check(BASE, "CREATE TEMP TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log(ev) VALUES ('temp'); END",
-          "INSERT INTO t(a) VALUES (1)", LOG,
-          "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
 
 
 def test_cascading_delete_trigger():

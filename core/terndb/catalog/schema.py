@@ -108,6 +108,7 @@ class Catalog:
         self.order: list[tuple[str, str]] = []   # (type, lower name) in creation order
         self.next_tree = 1
         self.version = 0                          # bumped by every schema change
+        self.temp_views: dict[str, ViewInfo] = {}  # a connection's TEMP views (never stored)
 
     def copy(self) -> "Catalog":
         c = Catalog()

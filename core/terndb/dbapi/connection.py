@@ -72,6 +72,8 @@ class Connection:
         self._udfs: dict[str, tuple[Callable[..., Any], int, bool]] = {}
         self._aux: dict[tuple, Any] = {}
         self._rollback_requested = False
+        self._temp_views: dict[str, Any] = {}      # CREATE TEMP VIEW: this connection only
+        self._overlay: Optional[tuple[Catalog, int, Catalog]] = None
 
     # ------------------------------------------------------------- properties
 
@@ -111,10 +113,23 @@ class Connection:
 
     def _catalog(self) -> Catalog:
         if self._txn is not None:
-            return self._txn.catalog
+            return self._with_temp(self._txn.catalog)
         if self._snap is not None:
-            return self._snap.catalog
-        return self.db.committed.catalog
+            return self._with_temp(self._snap.catalog)
+        return self._with_temp(self.db.committed.catalog)
+
+    def _with_temp(self, cat: Catalog) -> Catalog:
+        """The catalog plus this connection's TEMP views (which shadow main objects)."""
+        if not self._temp_views:
+            return cat
+        ov = self._overlay
+        if ov is not None and ov[0] is cat and ov[1] == id(self._temp_views):
+            return ov[2]
+        merged = cat.copy()
+        merged.views = {**cat.views, **self._temp_views}
+        merged.temp_views = dict(self._temp_views)
+        self._overlay = (cat, id(self._temp_views), merged)
+        return merged
 
     # ------------------------------------------------------------------- API
 
@@ -235,6 +250,8 @@ class Connection:
             cat = self._snap.catalog
         else:
             cat = self._db.committed.catalog  # type: ignore[union-attr]
+        if self._temp_views:
+            cat = self._with_temp(cat)
         p = self._cache.get(sql)
         if p is not None and p.catalog is cat:
             stamp = self._data_stamp()
@@ -404,14 +421,15 @@ class Connection:
                 state = db.committed
                 db.store.pin(state.txid)
                 cur._pin = (db.store, state.txid)
-                return p.run(ExecContext(self, state.catalog, db.readers, state.roots, None), params)
+                return p.run(ExecContext(self, p.catalog or state.catalog, db.readers, state.roots, None),
+                             params)
             state, _ = self._read_state()
             roots = state.roots
             if self._txn is not None:
                 # The cursor must not see (or be broken by) later writes of this transaction.
                 self._txn.new_epoch()
                 roots = dict(roots)
-            return p.run(ExecContext(self, state.catalog, db.readers, roots, None), params)
+            return p.run(ExecContext(self, p.catalog or state.catalog, db.readers, roots, None), params)
         if kind == WRITE:
             return self._execute_write(p, params)
         if kind == DDL:
@@ -478,6 +496,14 @@ class Connection:
 
     def _execute_ddl(self, p: Prepared) -> None:
         st = p.statement
+        if isinstance(st, A.CreateView) and st.temporary:
+            self._create_temp_view(st, p.sql)
+            return
+        if isinstance(st, A.Drop) and st.kind == "VIEW" and st.name.lower() in self._temp_views:
+            views = dict(self._temp_views)
+            del views[st.name.lower()]
+            self._temp_views = views
+            return
         own = self._txn is None and not self._explicit
         txn = self._ensure_write()
         mark = txn.mark()
@@ -507,6 +533,17 @@ class Connection:
             raise
         if own:
             self.commit()
+
+    def _create_temp_view(self, st: A.CreateView, sql: str) -> None:
+        from ..catalog.schema import ViewInfo
+        key = st.name.lower()
+        if key in self._temp_views:
+            if st.if_not_exists:
+                return
+            raise E.SQLError(f"view {st.name} already exists", sql, st.pos)
+        views = dict(self._temp_views)
+        views[key] = ViewInfo(st.name, st.select, st.columns, sql)
+        self._temp_views = views      # a new dict: cached plans see a new catalog
 
     def _check_view(self, sel: A.Select, cat: Catalog) -> None:
         parsed = A.Parsed(sel, "", 0, [])

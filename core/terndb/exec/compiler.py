@@ -564,13 +564,17 @@ class ExprCompiler:
                 x = f"{xf}({x})"
             code = f"{name}.test({x})"
         else:
-            # Compare pairwise with the usual rules.
+            # Each item is compared with the left operand's affinity applied to it
+            # (SQLite's IN uses the left side's affinity, not a pairwise one).
             t = self.mod.fresh("_ix")
+            _, conv_i = comparison_convs(mx.affinity, None)
             items = []
             for item in e.items:
                 mi = self.meta(item, scope)
                 c = self.comparison_collation(mx, mi)
-                xcode, icode = self.convert_pair(e.expr, t, mx, item, self.value(item, scope), mi)
+                xcode, icode = t, self.value(item, scope)
+                if conv_i is not None:
+                    icode = self.convert(item, icode, conv_i)
                 cmp_name = self.mod.const(R.make_comparator("=", None if c == "BINARY" else c), "_cmp")
                 items.append(f"{cmp_name}({xcode}, {icode})")
             code = f"_in_results(({t} := {x}), ({', '.join(items)},))"

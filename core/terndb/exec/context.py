@@ -64,6 +64,10 @@ class ExecContext:
             if t.autoincrement and t.tree in seqs:
                 yield (t.name, seqs[t.tree])
 
+    def temp_master_rows(self) -> Iterator[tuple]:
+        for v in self.catalog.temp_views.values():
+            yield ("view", v.name, v.name, 0, v.sql)
+
     def master_rows(self) -> Iterator[tuple]:
         cat = self.catalog
         sequence_shown = False
@@ -83,6 +87,8 @@ class ExecContext:
                 yield ("index", ix.name, ix.table, ix.tree, ix.sql)
             elif kind == "view":
                 v = cat.views[key]
+                if key in cat.temp_views and cat.temp_views[key] is v:
+                    continue
                 yield ("view", v.name, v.name, 0, v.sql)
             elif kind == "trigger":
                 tr = cat.triggers[key]

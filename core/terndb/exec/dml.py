@@ -23,10 +23,12 @@ class RaiseIgnore(Exception):
     """RAISE(IGNORE) inside a trigger: skip the current row."""
 
 
-def make_new_rowid(trees: Trees, root: Any, seq: int) -> int:
+def make_new_rowid(trees: Trees, root: Any, seq: Optional[int]) -> int:
+    """SQLite's new rowid: one more than the largest (1 for an empty table); with
+    AUTOINCREMENT (``seq`` given) never below the highest rowid ever used."""
     top = trees.max_key(root)
     base = top if top is not None else 0
-    if seq > base:
+    if seq is not None and seq > base:
         base = seq
     if base >= MAX_INT:
         import random
@@ -204,7 +206,7 @@ class TableWriter:
             seq = self.txn.seqs.get(self.tree, 0)
             if t.autoincrement and max(seq, self.trees.max_key(root) or 0) >= MAX_INT:
                 raise self.full_error()
-            rowid = make_new_rowid(self.trees, root, seq)
+            rowid = make_new_rowid(self.trees, root, seq if t.autoincrement else None)
             if ipk is not None:
                 row[ipk] = rowid
         if not self._check_row(row, rowid, conflict):

@@ -13,12 +13,12 @@ import math
 import os
 import random as _random
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Callable
 
 from ..errors import DataError, ProgrammingError
 from .runtime import (MAX_INT, MIN_INT, compare, float_to_int, float_to_text, glob, like,
-                      text_to_number, to_number, to_text, typeof)
+                      text_to_int, text_to_number, to_number, to_text, typeof)
 
 SQLITE_VERSION = "3.40.1"   # the SQLite behaviour TernDB follows
 
@@ -60,7 +60,7 @@ def f_hex(x: Any) -> Any:
         return ""
     if type(x) is bytes:
         return x.hex().upper()
-    return to_text(x).encode("utf-8", "surrogateescape").hex().upper()
+    return to_text(x).encode("utf-8", "surrogatepass").hex().upper()
 
 
 def f_instr(x: Any, y: Any) -> Any:
@@ -193,14 +193,24 @@ def f_replace(x: Any, y: Any, z: Any) -> Any:
 
 
 def _as_int(v: Any) -> int:
-    n = to_number(v)
-    return n if type(n) is int else float_to_int(n)
+    """sqlite3_value_int64(): text gives its leading integer ('1.5e3' -> 1)."""
+    t = type(v)
+    if t is int:
+        return v
+    if t is float:
+        return float_to_int(v)
+    if t is bytes:
+        v = v.decode("utf-8", "replace")
+    return text_to_int(v) if isinstance(v, str) else 0
 
 
 def _as_int32(v: Any) -> int:
     """sqlite3_value_int(): the 64-bit value truncated to 32 bits, as C does."""
     n = _as_int(v) & 0xFFFFFFFF
     return n - (1 << 32) if n >= (1 << 31) else n
+
+
+_ROUND_CONTEXT = Context(prec=80)
 
 
 def f_round(x: Any, n: Any = 0) -> Any:
@@ -219,7 +229,8 @@ def f_round(x: Any, n: Any = 0) -> Any:
     if math.isinf(r) or math.isnan(r) or abs(r) >= 1e15:
         return r
     # SQLite rounds the 15-significant-digit decimal form, half away from zero.
-    d = Decimal(format(r, ".15e")).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    d = Decimal(format(r, ".15e")).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP,
+                                            context=_ROUND_CONTEXT)
     return float(d)
 
 
@@ -279,8 +290,8 @@ def f_unicode(x: Any) -> Any:
     if x is None:
         return None
     s = to_text(x)
-    if not s:
-        return None
+    if not s or s[0] == "\x00":
+        return None          # SQLite reads the text as a C string
     c = ord(s[0])
     # An invalid UTF-8 byte kept from a blob reads as the byte's value.
     return c - 0xDC00 if 0xDC80 <= c <= 0xDCFF else c
@@ -342,12 +353,13 @@ def f_printf(fmt: Any = None, *args: Any) -> Any:
             return (spec + conv) % (float(to_number(v)) if v is not None else 0.0)
         if conv == "c":
             s = to_text(v) if v is not None else ""
-            return (spec + "s") % (s[:1])
+            return (spec + "s") % (s[:1] or "\x00")
         if conv in "sz":
             text = "" if v is None else to_text(v)
             if prec is not None:
                 text = text[:int(prec)]
-            pad = int(width or 0) - len(text.encode("utf-8", "surrogateescape"))
+            # Width counts bytes; a U+FFFD stands for one invalid byte of the original.
+            pad = int(width or 0) - len(text.encode("utf-8", "surrogatepass")) + 2 * text.count("\ufffd")
             if pad <= 0:
                 return text
             return text + " " * pad if "-" in flags else " " * pad + text
@@ -646,20 +658,34 @@ def _math1(fn: Callable[[float], float]) -> Callable[[Any], Any]:
             return None
         try:
             r = fn(float(x))
-        except (ValueError, OverflowError):
+        except OverflowError:
+            return math.inf          # C's libm returns HUGE_VAL on overflow
+        except ValueError:
             return None
         return None if r != r else r
     return f
 
 
+_LN10 = 2.302585092994045684017991454684364208
+_LN2 = 0.693147180559945309417232121458176568
+
+
+def _log10(x: float) -> float:
+    return math.log(x) / _LN10      # as SQLite computes it (not libm's log10)
+
+
+def _log2(x: float) -> float:
+    return math.log(x) / _LN2
+
+
 def f_log(x: Any, y: Any = _NOARG) -> Any:
     if y is _NOARG:
-        return _math1(math.log10)(x)
+        return _math1(_log10)(x)
     x, y = _numeric_value(x), _numeric_value(y)
     if x is None or y is None:
         return None
     try:
-        return math.log(float(y), float(x))
+        return math.log(float(y)) / math.log(float(x))
     except (ValueError, ZeroDivisionError):
         return None
 
@@ -670,9 +696,24 @@ def f_pow(x: Any, y: Any) -> Any:
         return None
     try:
         r = math.pow(float(x), float(y))
-    except (ValueError, OverflowError):
+    except OverflowError:
+        return math.inf
+    except ValueError:
         return None
     return r
+
+
+def _math2(fn: Callable[[float, float], float], x: Any, y: Any) -> Any:
+    x, y = _numeric_value(x), _numeric_value(y)
+    if x is None or y is None:
+        return None
+    try:
+        r = fn(float(x), float(y))
+    except OverflowError:
+        return math.inf
+    except ValueError:
+        return None
+    return None if r != r else r
 
 
 def f_ceil(x: Any) -> Any:
@@ -742,8 +783,8 @@ SCALARS: dict[str, tuple[Callable[..., Any], int, int]] = {
     "sqrt": (_math1(math.sqrt), 1, 1),
     "exp": (_math1(math.exp), 1, 1),
     "ln": (_math1(math.log), 1, 1),
-    "log10": (_math1(math.log10), 1, 1),
-    "log2": (_math1(math.log2), 1, 1),
+    "log10": (_math1(_log10), 1, 1),
+    "log2": (_math1(_log2), 1, 1),
     "log": (f_log, 1, 2),
     "pow": (f_pow, 2, 2),
     "power": (f_pow, 2, 2),
@@ -759,7 +800,7 @@ SCALARS: dict[str, tuple[Callable[..., Any], int, int]] = {
     "asin": (_math1(math.asin), 1, 1),
     "acos": (_math1(math.acos), 1, 1),
     "atan": (_math1(math.atan), 1, 1),
-    "atan2": (lambda y, x: None if y is None or x is None else math.atan2(float(to_number(y)), float(to_number(x))), 2, 2),
+    "atan2": (lambda y, x: _math2(math.atan2, y, x), 2, 2),
     "degrees": (_math1(math.degrees), 1, 1),
     "radians": (_math1(math.radians), 1, 1),
 }

@@ -487,7 +487,13 @@ def sum_slow(acc: Any, v: Any) -> Any:
 def sum_final(acc: Any) -> Any:
     if type(acc) is int and not (MIN_INT <= acc <= MAX_INT):
         raise DataError("integer overflow in sum(); use total() for a REAL result")
+    if acc != acc:
+        return None           # inf + -inf: SQLite returns NULL for NaN
     return acc
+
+
+def total_final(acc: Any) -> Any:
+    return None if acc != acc else float(acc)
 
 
 def total_step(acc: Any, v: Any) -> Any:
@@ -500,7 +506,8 @@ def total_step(acc: Any, v: Any) -> Any:
 def avg_final(total: Any, count: int) -> Any:
     if not count:
         return None
-    return float(total) / count
+    r = float(total) / count
+    return None if r != r else r
 
 
 def minmax_better(v: Any, cur: Any, want: int, coll: Optional[str]) -> bool:
@@ -560,6 +567,7 @@ BASE_ENV: dict[str, Any] = {
     "_sum_final": sum_final,
     "_total_step": total_step,
     "_avg_final": avg_final,
+    "_total_final": total_final,
     "_better": minmax_better,
     "_concat_final": concat_final,
     "_islice": islice,

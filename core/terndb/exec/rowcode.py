@@ -81,7 +81,7 @@ def compile_inserter(table: TableInfo, checks: list[tuple[Callable[..., Any], st
             put.emit(f"    raise _DataError({msg!r} + repr(_rid))")
             put.emit(f"_rid = _row[{ipk}] = _k")
     else:
-        _emit_new_rowid(put, root, tree)
+        _emit_new_rowid(put, root, tree, table.autoincrement)
     for i in (i for i, c in enumerate(table.columns) if c.not_null):
         msg = f"NOT NULL constraint failed: {name}.{table.columns[i].name}"
         put.emit(f"if _row[{i}] is None: raise _IntegrityError({msg!r})")
@@ -117,8 +117,9 @@ def _emit_new_rowid(put: Func, root: str, tree: int, autoinc: bool = False) -> N
     put.emit("_h = _hint[0]")
     put.emit("if _h is None:")
     put.emit(f"    _h = _hint[0] = _trees.max_key({root}) or 0")
-    put.emit(f"_s = _seqs.get({tree}, 0)")
-    put.emit("if _s > _h: _h = _s")
+    if autoinc:
+        put.emit(f"_s = _seqs.get({tree}, 0)")
+        put.emit("if _s > _h: _h = _s")
     put.emit("if _h >= 9223372036854775807:")
     if autoinc:
         put.emit("    raise _w.full_error()")

@@ -82,7 +82,7 @@ def to_text(v: Any) -> Any:
     if t is float:
         return float_to_text(v)
     if t is bytes:
-        return v.decode("utf-8", "surrogateescape")
+        return v.decode("utf-8", "replace")
     return str(v)
 
 
@@ -262,7 +262,7 @@ def cast(v: Any, type_name: str) -> Any:
     # BLOB
     if t is bytes:
         return v
-    return to_text(v).encode("utf-8", "surrogateescape")
+    return to_text(v).encode("utf-8", "surrogatepass")
 
 
 # ------------------------------------------------------------------ comparison

@@ -197,7 +197,7 @@ class SelectCompiler(ExprCompiler):
                     raise NotSupportedError("RIGHT JOIN is supported when its left side is a "
                                             "single table or subquery")
                 nulled = sources[0]
-                nulled.left_join = True
+                nulled.left_join = nulled.right_joined = True
                 barriers.add(nulled.n)
                 self._star_order = [nulled, right]
                 sources.insert(0, right)
@@ -220,8 +220,12 @@ class SelectCompiler(ExprCompiler):
             if using:
                 for colname in using:
                     ri = right.col_map.get(colname.lower())
-                    left = next((s for s in left_sources if colname.lower() in s.col_map
-                                 and s.col_map[colname.lower()] not in s.hidden), None)
+                    lefts = [s for s in left_sources if colname.lower() in s.col_map
+                             and s.col_map[colname.lower()] not in s.hidden]
+                    if len(lefts) > 1 and any(s.right_joined for s in left_sources):
+                        # After a RIGHT JOIN SQLite needs one source for the column (3.40's rule).
+                        raise ProgrammingError(f"ambiguous reference to {colname} in USING()")
+                    left = lefts[0] if lefts else None
                     if ri is None or left is None:
                         raise ProgrammingError(
                             f"cannot join using column {colname} - column not present in both tables")
@@ -263,7 +267,7 @@ class SelectCompiler(ExprCompiler):
             return Source(n, alias, ["name", "seq"], [R.A_BLOB, R.A_BLOB], [None, None],
                           rows_func="_ctx.sequence_rows()")
         if key in ("sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema"):
-            rows = "_ctx.master_rows()" if "temp" not in key else "()"
+            rows = "_ctx.master_rows()" if "temp" not in key else "_ctx.temp_master_rows()"
             return Source(n, alias, ["type", "name", "tbl_name", "rootpage", "sql"],
                           [R.A_TEXT, R.A_TEXT, R.A_TEXT, R.A_INTEGER, R.A_TEXT],
                           [None] * 5, rows_func=rows)
@@ -462,9 +466,9 @@ class SelectCompiler(ExprCompiler):
              order_by: list[A.OrderingTerm], limit: Optional[A.Expr], offset: Optional[A.Expr],
              limit_one: bool = False) -> Query:
         scope = Scope([], outer, self.sql)
-        self._star_order = None
+        saved_star, self._star_order = self._star_order, None
         sources, barriers, join_conds = self.from_clause(core.from_, outer)
-        star = self._star_order
+        star, self._star_order = self._star_order, saved_star
         if star is not None:
             star = star + [s for s in sources if s not in star]
         # Names resolve and "*" expands in written order; planning uses ``sources``.
@@ -572,7 +576,7 @@ class SelectCompiler(ExprCompiler):
         return Query("", names, metas, correlated)
 
     def resolve_group_term(self, g: A.Expr, exprs: list[A.Expr], scope: Scope, i: int = 0) -> A.Expr:
-        k = _term_number(g)
+        k = _term_number(g.expr if isinstance(g, A.Collate) else g)
         if k is not None:
             if k < 1 or k > len(exprs):
                 raise self.err(f"{_ordinal(i + 1)} GROUP BY term out of range - should be between 1 "
@@ -986,6 +990,8 @@ class SelectCompiler(ExprCompiler):
             return f"_avg_final(_acc[{i}], _acc[{i + 1}])"
         if name in ("group_concat", "string_agg"):
             return f"_concat_final(_acc[{i}])"
+        if name == "total":
+            return f"_total_final(_acc[{i}])"
         return f"_acc[{i}]"
 
     def emit_aggregate_output(self, agg: "_AggState", exprs: list[A.Expr], having: Optional[A.Expr],
@@ -1143,10 +1149,10 @@ def _ordinal(n: int) -> str:
 
 def _term_number(e: A.Expr) -> Optional[int]:
     """K when an ORDER BY/GROUP BY term names result column K (an integer, even -K)."""
-    if isinstance(e, A.Literal) and type(e.value) is int and e.value != -9223372036854775808:
+    if isinstance(e, A.Literal) and type(e.value) is int and not e.wide and e.value != -9223372036854775808:
         return e.value
     if isinstance(e, A.Unary) and e.op == "-" and isinstance(e.operand, A.Literal) \
-            and type(e.operand.value) is int:
+            and type(e.operand.value) is int and not e.operand.wide:
         return -e.operand.value
     return None
 

@@ -105,8 +105,11 @@ class StatementCompiler(SelectCompiler):
                    [c.collation for c in t.columns], table=t, pseudo=name)
         return s
 
-    def emit_targets(self, scope: Scope, src: Source, where: Optional[A.Expr], fn: Func) -> None:
-        """Emit loops yielding (rowid, row) of ``src`` rows matching ``where`` into ``fn``."""
+    def emit_targets(self, scope: Scope, src: Source, where: Optional[A.Expr], fn: Func,
+                     order_by: Optional[list[A.OrderingTerm]] = None, limit: Optional[A.Expr] = None,
+                     offset: Optional[A.Expr] = None) -> None:
+        """Emit loops yielding (rowid, row) of ``src`` rows matching ``where`` into ``fn``
+        (in ORDER BY order and cut by LIMIT/OFFSET when given, as UPDATE/DELETE allow)."""
         if where is not None and contains_aggregate(where):
             raise self.err("misuse of aggregate function in WHERE clause")
         conjuncts = [Conjunct(c, expr_deps(c, scope, self)) for c in split_and(where)]
@@ -119,11 +122,33 @@ class StatementCompiler(SelectCompiler):
             fn.emit(f"if not ({' and '.join(pre)}): return")
         fn.setup("_T = _ctx.trees")
         fn.setup("_R = _ctx.roots")
+        ordered = bool(order_by) or limit is not None
+        if ordered:
+            const = Scope([], scope.parent, self.sql)
+            fn.emit(f"_lim = _limit({self.value(limit, const)})" if limit is not None else "_lim = -1")
+            fn.emit(f"_off = max(0, _limit({self.value(offset, const)}, 'OFFSET'))" if offset is not None
+                    else "_off = 0")
+            fn.emit("_buf = []")
         fn.emit(f"for {src.k}, {src.r} in {self.access_iter(plan[0], scope)}:")
         with fn.indent():
             if own:
                 fn.emit(f"if not ({' and '.join(own)}): continue")
-            fn.emit(f"yield {src.k}, {src.r}")
+            if not ordered:
+                fn.emit(f"yield {src.k}, {src.r}")
+            else:
+                keys = []
+                for term in order_by or []:
+                    m = self.meta(term.expr, scope)
+                    coll = m.coll if m.coll not in (None, "BINARY") else None
+                    kf = self.sort_key_fn(coll, term.nulls_first, term.desc)
+                    keys.append(f"{kf}({self.value(term.expr, scope)})")
+                fn.emit(f"_buf.append((({src.k}, {src.r}),{' ' + ', '.join(keys) if keys else ''}))")
+        if ordered:
+            dirs = [t.desc for t in order_by or []]
+            if dirs:
+                fn.emit(f"_sort_rows(_buf, {dirs!r})")
+            fn.emit("for _e in _islice(_buf, _off, None if _lim < 0 else _off + _lim):")
+            fn.emit("    yield _e[0]")
 
     def returning(self, cols: Optional[list[A.ResultColumn]], scope: Scope) -> tuple[Optional[str], list[str]]:
         if not cols:
@@ -342,10 +367,18 @@ class StatementCompiler(SelectCompiler):
         changed: list[int] = []
         assigns = []
         rowid_expr: Optional[A.Expr] = None
+        pairs: list[tuple[str, A.Expr]] = []
         for cols, e in sets:
-            if len(cols) != 1:
-                raise NotSupportedError("row-value assignments (a, b) = (...) are not supported")
-            name = cols[0]
+            if len(cols) == 1:
+                pairs.append((cols[0], e))
+            elif isinstance(e, A.RowValue) and len(e.items) == len(cols):
+                pairs.extend(zip(cols, e.items))
+            elif isinstance(e, A.RowValue):
+                raise self.err(f"{len(cols)} columns assigned {len(e.items)} values")
+            else:
+                raise NotSupportedError("(a, b) = (SELECT ...) assignments are not supported; "
+                                        "assign each column its own subquery")
+        for name, e in pairs:
             p = t.column_position(name)
             if p is None:
                 if name.lower() in ("rowid", "oid", "_rowid_"):
@@ -379,8 +412,6 @@ class StatementCompiler(SelectCompiler):
     def compile_update(self, st: A.Update, outer: Optional[Scope] = None) -> list[str]:
         if st.from_ is not None:
             raise NotSupportedError("UPDATE ... FROM is not supported")
-        if st.order_by or st.limit is not None:
-            raise NotSupportedError("ORDER BY/LIMIT on UPDATE is not supported")
         if st.with_ is not None:
             defs = {c.name.lower(): _cte_def(c, outer, st.with_.recursive) for c in st.with_.ctes}
             self.ctes.append(defs)
@@ -393,7 +424,7 @@ class StatementCompiler(SelectCompiler):
         self.fn = targets
         self._depth += 1
         try:
-            self.emit_targets(scope, src, st.where, targets)
+            self.emit_targets(scope, src, st.where, targets, st.order_by, st.limit, st.offset)
         finally:
             self.fn = saved
             self._depth -= 1
@@ -423,8 +454,6 @@ class StatementCompiler(SelectCompiler):
     # ----------------------------------------------------------------- DELETE
 
     def compile_delete(self, st: A.Delete, outer: Optional[Scope] = None) -> list[str]:
-        if st.order_by or st.limit is not None:
-            raise NotSupportedError("ORDER BY/LIMIT on DELETE is not supported")
         if st.with_ is not None:
             defs = {c.name.lower(): _cte_def(c, outer, st.with_.recursive) for c in st.with_.ctes}
             self.ctes.append(defs)
@@ -439,7 +468,7 @@ class StatementCompiler(SelectCompiler):
         if st.returning:
             ret_code, ret_names = self.returning(st.returning, scope)
             top.emit("_out = []")
-        if st.where is None and ret_code is None:
+        if st.where is None and ret_code is None and not st.order_by and st.limit is None:
             self.note_plan(f"TRUNCATE {t.name}")
             top.emit("if _w.triggers or _w.record:")
             top.emit("    _todo = list(_scan(_ctx.trees, _ctx.roots.get(_w.tree, 0)))")
@@ -452,7 +481,7 @@ class StatementCompiler(SelectCompiler):
             self.fn = targets
             self._depth += 1
             try:
-                self.emit_targets(scope, src, st.where, targets)
+                self.emit_targets(scope, src, st.where, targets, st.order_by, st.limit, st.offset)
             finally:
                 self.fn = saved
                 self._depth -= 1

@@ -29,6 +29,7 @@ class Source:
     table: Optional[TableInfo] = None  # None for subqueries, CTEs, views, VALUES
     hidden: set[int] = field(default_factory=set)   # columns left out of * (USING/NATURAL)
     left_join: bool = False            # right side of a LEFT JOIN: may be NULL-extended
+    right_joined: bool = False         # left side of a RIGHT JOIN
     rows_func: Optional[str] = None    # generated function yielding the rows (non-table)
     correlated: bool = False           # rows_func reads outer sources
     pseudo: Optional[str] = None       # "new"/"old"/"excluded": a single row in a variable

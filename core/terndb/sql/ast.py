@@ -20,6 +20,7 @@ class Expr:
 @dataclass(slots=True)
 class Literal(Expr):
     value: Any                     # None, int, float, str or bytes
+    wide: bool = field(default=False, compare=False)   # integer text beyond 32 bits
 
 
 @dataclass(slots=True)

@@ -529,6 +529,10 @@ class Parser:
         pos = self.tok.pos
         self.expect_word("CREATE")
         temporary = bool(self.accept_word("TEMP", "TEMPORARY"))
+        if temporary and not self.is_word("VIEW"):
+            raise SQLError("TEMP tables and triggers are not supported yet (TEMP views are): create "
+                           "a regular object and drop it when done, or use a separate :memory: "
+                           "connection", self.sql, self.tokens[self.i - 1].pos)
         if self.accept_word("TABLE"):
             return self.parse_create_table(temporary, pos)
         if self.accept_word("VIEW"):
@@ -1051,7 +1055,14 @@ class Parser:
     def parse_primary(self) -> A.Expr:
         t = self.tok
         kind = t.kind
-        if kind == INTEGER or kind == FLOAT or kind == STRING or kind == BLOB:
+        if kind == INTEGER:
+            self.advance()
+            # SQLite only takes an integer as a column number (ORDER BY 2) when its
+            # text fits in 32 bits (sqlite3GetInt32).
+            text = t.text.lower()
+            unsigned = int(text, 16) if text.startswith("0x") else int(text)
+            return A.Literal(t.value, unsigned >= 2 ** 31)
+        if kind == FLOAT or kind == STRING or kind == BLOB:
             self.advance()
             return A.Literal(t.value)
         if kind == PARAM:
