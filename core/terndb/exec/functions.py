@@ -37,8 +37,9 @@ def f_abs(x: Any) -> Any:
         return None
     if t is float:
         return -x if x < 0 else x          # abs(-0.0) stays -0.0, as in SQLite
-    v = float(to_number(x)) if t is not bytes else 0.0
-    if t is str and v == 0.0 and x.lstrip().startswith("-"):
+    text = x.decode("utf-8", "replace") if t is bytes else x
+    v = float(to_number(text))
+    if v == 0.0 and text.lstrip().startswith("-"):
         v = -0.0
     return -v if v < 0 else v
 
