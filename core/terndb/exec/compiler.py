@@ -173,9 +173,10 @@ class ExprCompiler:
             src = r.source
             if r.column < 0:
                 return Meta(R.A_INTEGER)
-            # A column always has an affinity (BLOB when undeclared) and a collation
-            # (BINARY by default); both outrank those of affinity-less expressions.
-            return Meta(src.affinities[r.column] or R.A_BLOB, src.collations[r.column] or "BINARY")
+            # A table column always has an affinity (BLOB when undeclared); a subquery's
+            # or view's column has its expression's, possibly none.  Columns always have
+            # a collation (BINARY by default), which outranks an expression's.
+            return Meta(src.affinities[r.column], src.collations[r.column] or "BINARY")
         if isinstance(e, A.Collate):
             m = self.meta(e.expr, scope)
             return Meta(m.affinity, R.check_collation(e.collation), True)

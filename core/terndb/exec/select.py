@@ -643,7 +643,7 @@ class SelectCompiler(ExprCompiler):
                     fn.emit(f"if not ({' and '.join(self.cond(c.expr, scope) for c in own)}): continue")
                 keys = []
                 for t in acc.eq:
-                    build, _ = self.hash_key_codes(self.term_expr(t, s), t.value, scope)
+                    build, _ = self.hash_key_codes(self.term_expr(t, s), t.value, scope, t.col_left)
                     keys.append(build)
                 if len(keys) == 1:
                     fn.emit(f"_hk = {keys[0]}")
@@ -662,12 +662,14 @@ class SelectCompiler(ExprCompiler):
             return t.col_expr
         return A.Column(s.columns[t.column], s.alias) if t.column >= 0 else A.Column("rowid", s.alias)
 
-    def hash_key_codes(self, col_expr: A.Expr, other: A.Expr, scope: Scope) -> tuple[str, str]:
+    def hash_key_codes(self, col_expr: A.Expr, other: A.Expr, scope: Scope,
+                       col_left: bool = True) -> tuple[str, str]:
         """Build-side and probe-side key code for ``col = other`` with SQLite equality."""
         mc, mo = self.meta(col_expr, scope), self.meta(other, scope)
         build, probe = self.convert_pair(col_expr, self.value(col_expr, scope), mc,
                                          other, self.value(other, scope), mo)
-        coll = self.comparison_collation(mc, mo)
+        # The collation comes from the left operand as written.
+        coll = self.comparison_collation(mc, mo) if col_left else self.comparison_collation(mo, mc)
         if coll not in (None, "BINARY"):
             build = f"_gfold({build}, {coll!r})"
             probe = f"_gfold({probe}, {coll!r})"
@@ -693,7 +695,7 @@ class SelectCompiler(ExprCompiler):
         if kind == "hash":
             keys = []
             for t in acc.eq:
-                _, probe = self.hash_key_codes(self.term_expr(t, s), t.value, scope)
+                _, probe = self.hash_key_codes(self.term_expr(t, s), t.value, scope, t.col_left)
                 keys.append(probe)
             key = keys[0] if len(keys) == 1 else f"({', '.join(keys)},)"
             return f"{acc.hash_var}.get({key}, ())"  # type: ignore[attr-defined]

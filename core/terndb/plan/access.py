@@ -46,6 +46,7 @@ class Term:
     conjunct: Conjunct
     deps: frozenset[int] = frozenset()
     col_expr: Optional[A.Expr] = None   # the source-side expression (hash joins)
+    col_left: bool = True               # the source side was the left operand (collation rule)
 
 
 @dataclass(eq=False)
@@ -165,15 +166,16 @@ def collect_terms(src: Source, conjuncts: list[Conjunct], avail: frozenset[int],
         e = c.expr
         if isinstance(e, A.Binary) and e.op in _FLIP:
             for col_side, other, op in ((e.left, e.right, e.op), (e.right, e.left, _FLIP[e.op])):
+                col_left = col_side is e.left
                 col = _column_of(col_side, scope, src)
                 if col is None:
                     continue
                 d = expr_deps(other, scope, comp)
                 if src.n in d or not d <= avail:
                     continue
-                if not _compatible(src, col, col_side, other, scope, comp):
+                if not _compatible(src, col, col_side, other, scope, comp, col_left):
                     continue
-                terms.append(Term(col, op, other, c, d, col_side))
+                terms.append(Term(col, op, other, c, d, col_side, col_left))
                 break
         elif isinstance(e, A.Between) and not e.negated:
             col = _column_of(e.expr, scope, src)
@@ -211,11 +213,12 @@ def _usable(c: Conjunct, src: Source) -> bool:
     return not src.left_join
 
 
-def _compatible(src: Source, col: int, col_expr: A.Expr, other: A.Expr, scope: Scope, comp: Any) -> bool:
+def _compatible(src: Source, col: int, col_expr: A.Expr, other: A.Expr, scope: Scope, comp: Any,
+                col_left: bool = True) -> bool:
     """Can an index on ``col`` answer ``col OP other`` with SQLite's comparison rules?"""
     mc = comp.meta(col_expr, scope)
     mo = comp.meta(other, scope)
-    coll = comp.comparison_collation(mc, mo)
+    coll = comp.comparison_collation(mc, mo) if col_left else comp.comparison_collation(mo, mc)
     if col < 0:
         return True
     col_coll = src.collations[col]
@@ -245,7 +248,7 @@ def hash_terms(src: Source, conjuncts: list[Conjunct], avail: frozenset[int], sc
             if dm == frozenset({src.n}) and do <= avail and do and not _has_subquery(mine) \
                     and not _has_subquery(other):
                 col = _column_of(mine, scope, src)
-                out.append(Term(col if col is not None else -2, "=", other, c, do, mine))
+                out.append(Term(col if col is not None else -2, "=", other, c, do, mine, mine is e.left))
                 break
     return out
 
