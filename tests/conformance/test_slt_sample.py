@@ -37,6 +37,12 @@ def _report(result: FileResult) -> str:
     return "\n".join(lines)
 
 
+def test_corpus_is_present() -> None:
+    """The conformance sample must really run: a missing corpus is a failure, not a skip."""
+    assert TEST_FILES, (f"no sqllogictest files under {SLT_DIR}; the corpus is expected at "
+                        "../shared/sqllogictest next to the repository, or set TERNDB_SLT_DIR")
+
+
 # Records whose expected output SQLite itself does not produce (Python's sqlite3
 # fails them too): the file expects an empty result where SQLite reports an
 # integer overflow in sum().  TernDB follows SQLite here.
