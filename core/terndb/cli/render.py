@@ -16,6 +16,8 @@ import re
 import unicodedata
 from typing import Any, Iterable, Iterator, Optional, Sequence, TextIO
 
+from ..exec.runtime import float_to_text
+
 MODES = ("list", "csv", "column", "box", "markdown", "json", "line", "table", "tabs",
          "insert", "quote", "html")
 COLUMNAR = frozenset({"column", "box", "markdown", "table"})
@@ -74,20 +76,8 @@ class Settings:
 # ----------------------------------------------------------------- values
 
 def format_real(v: float) -> str:
-    """A REAL as the sqlite3 shell shows it (15 significant digits, ``.0`` kept)."""
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "Inf" if v > 0 else "-Inf"
-    s = "%.15g" % v
-    if "e" in s:
-        mant, _, exp = s.partition("e")
-        if "." not in mant:
-            mant += ".0"
-        return mant + "e" + exp
-    if "." not in s:
-        s += ".0"
-    return s
+    """A REAL as the sqlite3 shell shows it: SQLite's text form of the value."""
+    return float_to_text(v)
 
 
 def display(v: Any, nullvalue: str = "") -> str:

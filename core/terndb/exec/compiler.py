@@ -189,23 +189,12 @@ class ExprCompiler:
         if isinstance(e, A.Subquery):
             info = self.subquery_meta(e.select, scope)
             return info
-        if isinstance(e, A.Binary) and e.op == "||":
-            # A collation propagates through operators from the left operand.
-            m = self.meta(e.left, scope)
-            if m.explicit:
-                return Meta(None, m.coll, True)
-            m2 = self.meta(e.right, scope)
-            if m2.explicit:
-                return Meta(None, m2.coll, True)
-            return Meta(None, None, False)
-        if isinstance(e, A.Binary) and e.op not in ("AND", "OR") and e.op not in _CMP_OPS and e.op not in ("IS", "ISNOT"):
-            m = self.meta(e.left, scope)
-            if m.explicit:
-                return Meta(None, m.coll, True)
-            m2 = self.meta(e.right, scope)
-            if m2.explicit:
-                return Meta(None, m2.coll, True)
-            return Meta()
+        if isinstance(e, A.Binary) and e.op not in ("AND", "OR", "IS", "ISNOT") and e.op not in _CMP_OPS:
+            # An explicit COLLATE propagates through operators, the left operand first.
+            for side in (e.left, e.right):
+                m = self.meta(side, scope)
+                if m.explicit:
+                    return Meta(None, m.coll, True)
         return Meta()
 
     def subquery_meta(self, sel: A.Select, scope: Scope) -> Meta:

@@ -574,12 +574,7 @@ def truth(v: Any) -> Any:
 
 def is_true(v: Any) -> bool:
     """True when v counts as true in WHERE/ON/HAVING/WHEN (NULL is not true)."""
-    t = type(v)
-    if t is int or t is float:
-        return v != 0
-    if v is None:
-        return False
-    return to_number(v) != 0
+    return truth(v) is True
 
 
 def not_(v: Any) -> Any:

@@ -586,21 +586,25 @@ def prepare(parsed: A.Parsed, catalog: Catalog, udfs: Optional[dict[str, Any]] =
     return p
 
 
+def _trigger_scope(comp: StatementCompiler, trigger: TriggerInfo, table: TableInfo, sql: str) -> Scope:
+    """The OLD/NEW rows a trigger program reads, bound from its parameters."""
+    pseudo = []
+    if trigger.event in ("UPDATE", "DELETE"):
+        old = comp.pseudo_source(table, "old")
+        comp.top.setup(f"{old.k} = _p[2]; {old.r} = _p[0]")
+        pseudo.append(old)
+    if trigger.event in ("UPDATE", "INSERT"):
+        new = comp.pseudo_source(table, "new")
+        comp.top.setup(f"{new.k} = _p[3]; {new.r} = _p[1]")
+        pseudo.append(new)
+    return Scope(pseudo, None, sql)
+
+
 def compile_trigger_statement(stmt: Any, trigger: TriggerInfo, table: TableInfo, catalog: Catalog,
                               udfs: Optional[dict[str, Any]], sql: str) -> Callable[..., Any]:
     """A trigger body statement; params are (old_row, new_row, old_rowid, new_rowid)."""
     comp = StatementCompiler(catalog, sql, udfs)
-    pseudo = []
-    if trigger.event in ("UPDATE", "DELETE"):
-        pseudo.append(comp.pseudo_source(table, "old"))
-    if trigger.event in ("UPDATE", "INSERT"):
-        pseudo.append(comp.pseudo_source(table, "new"))
-    for s in pseudo:
-        if s.alias == "old":
-            comp.top.setup(f"{s.k} = _p[2]; {s.r} = _p[0]")
-        else:
-            comp.top.setup(f"{s.k} = _p[3]; {s.r} = _p[1]")
-    outer = Scope(pseudo, None, sql)
+    outer = _trigger_scope(comp, trigger, table, sql)
     if isinstance(stmt, A.Select):
         comp.compile_select(stmt, outer)
     elif isinstance(stmt, A.Insert):
@@ -620,17 +624,7 @@ def compile_trigger_when(trigger: TriggerInfo, table: TableInfo, catalog: Catalo
     if trigger.when is None:
         return None
     comp = StatementCompiler(catalog, trigger.sql, udfs)
-    pseudo = []
-    if trigger.event in ("UPDATE", "DELETE"):
-        pseudo.append(comp.pseudo_source(table, "old"))
-    if trigger.event in ("UPDATE", "INSERT"):
-        pseudo.append(comp.pseudo_source(table, "new"))
-    for s in pseudo:
-        if s.alias == "old":
-            comp.top.setup(f"{s.k} = _p[2]; {s.r} = _p[0]")
-        else:
-            comp.top.setup(f"{s.k} = _p[3]; {s.r} = _p[1]")
-    scope = Scope(pseudo, None, trigger.sql)
+    scope = _trigger_scope(comp, trigger, table, trigger.sql)
     comp.top.emit(f"return {comp.cond(trigger.when, scope)}")
     fn, _ = comp.finish()
     return fn

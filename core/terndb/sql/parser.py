@@ -221,18 +221,7 @@ class Parser:
             last = last.right
         if isinstance(last, A.Values) and self.is_word("ORDER", "LIMIT"):
             raise self.error()   # SQLite's grammar: a trailing VALUES takes no ORDER BY/LIMIT
-        order_by: list[A.OrderingTerm] = []
-        limit = offset = None
-        if self.accept_word("ORDER"):
-            self.expect_word("BY")
-            order_by = self.parse_ordering_terms()
-        if self.accept_word("LIMIT"):
-            limit = self.parse_expr()
-            if self.accept_word("OFFSET"):
-                offset = self.parse_expr()
-            elif self.accept_op(","):
-                # LIMIT offset, count
-                offset, limit = limit, self.parse_expr()
+        order_by, limit, offset = self.parse_dml_limit()
         return A.Select(body, order_by, limit, offset, with_)
 
     def parse_ordering_terms(self) -> list[A.OrderingTerm]:
@@ -492,6 +481,7 @@ class Parser:
                         order_by, limit, offset, pos)
 
     def parse_dml_limit(self) -> tuple[list[A.OrderingTerm], Optional[A.Expr], Optional[A.Expr]]:
+        """[ORDER BY ...] [LIMIT n [OFFSET m] | LIMIT m, n] after a SELECT, UPDATE or DELETE."""
         order_by: list[A.OrderingTerm] = []
         limit = offset = None
         if self.accept_word("ORDER"):
