@@ -128,6 +128,20 @@ def bench_join(engine: str, repeats: int) -> float:
     return dt
 
 
+def bench_window(engine: str, repeats: int) -> float:
+    con = _loaded(engine)
+    sql = ("SELECT id, row_number() OVER (PARTITION BY grp ORDER BY amount), "
+           "sum(amount) OVER (PARTITION BY grp ORDER BY id ROWS BETWEEN 10 PRECEDING AND CURRENT ROW) FROM t")
+
+    def work() -> None:
+        for _ in con.execute(sql):
+            pass
+    work()
+    dt = median_of(lambda: timed(work), repeats)
+    con.close()
+    return dt
+
+
 def bench_durable_commit(engine: str, repeats: int) -> float:
     d = tempfile.mkdtemp(prefix="ternbench")
     try:
@@ -218,6 +232,7 @@ BENCHES = {
     "lookups": ("20k primary-key lookups via execute(?)", bench_lookups, 2.0, "s"),
     "groupby": ("filtered GROUP BY over 100k rows", bench_groupby, 3.0, "s"),
     "join": ("100k x 1k join with aggregate", bench_join, 3.0, "s"),
+    "window": ("two window functions over 100k rows", bench_window, None, "s"),
     "durable_commit": ("durable one-row commit (file)", bench_durable_commit, 2.0, "s"),
     "open": ("open a 1M-row database + one lookup", None, None, "s"),
     "memory": ("peak memory, 1M-row in-memory table", None, None, "MiB"),

@@ -80,6 +80,13 @@ def test_bare_column_with_max_per_group():
                    "WHERE dept_id IS NOT NULL GROUP BY dept_id ORDER BY dept_id")
 
 
+def test_bare_column_without_min_max_reads_the_first_row():
+    # SQLite leaves it unspecified; 3.40 returns the group's first row, and so do we.
+    check(COMPANY, "SELECT dept_id, name, count(*) FROM emp GROUP BY dept_id ORDER BY dept_id",
+          "SELECT name, count(*) FROM emp",
+          "SELECT name, sum(salary) FROM (SELECT * FROM emp ORDER BY id DESC) GROUP BY dept_id ORDER BY 1")
+
+
 def test_group_by_null_forms_one_group():
     check("CREATE TABLE t(g, v)", "INSERT INTO t VALUES (NULL, 1), (NULL, 2), (1, 3)",
           "SELECT g, sum(v) FROM t GROUP BY g ORDER BY g")

@@ -18,7 +18,6 @@ SETUP = [
 
 CASES = [
     ("SELECT a.x, b.x FROM a FULL JOIN b ON a.x = b.x", "FULL JOIN"),
-    ("SELECT x, sum(x) OVER (ORDER BY x) FROM a", "window functions"),
     ("UPDATE a SET y = b.w FROM b WHERE a.x = b.x", "UPDATE ... FROM"),
     ("CREATE INDEX ip ON a(x) WHERE x > 1", "partial indexes"),
     ("CREATE INDEX ie ON a(lower(y))", "indexes on expressions"),

@@ -23,6 +23,10 @@ from .codegen import Func, Module, literal
 from .helpers import BASE_ENV
 
 AGGREGATES = {"count", "sum", "total", "avg", "min", "max", "group_concat", "string_agg"}
+# Built-in functions that exist only with OVER, and their argument counts.
+WINDOW_ONLY = {"row_number": (0, 0), "rank": (0, 0), "dense_rank": (0, 0), "percent_rank": (0, 0),
+               "cume_dist": (0, 0), "ntile": (1, 1), "lag": (1, 3), "lead": (1, 3),
+               "first_value": (1, 1), "last_value": (1, 1), "nth_value": (2, 2)}
 _NUMERIC_AFF = (R.A_INTEGER, R.A_REAL, R.A_NUMERIC)
 _CMP_OPS = {"=", "!=", "<", "<=", ">", ">="}
 _PY_OPS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -123,7 +127,32 @@ def children(e: Any) -> list:
         return [e.message] if e.message is not None else []
     if isinstance(e, A.RowValue):
         return list(e.items)
+    if isinstance(e, A.WindowCall):
+        # The call's own arguments and the window's expressions, not the call itself:
+        # sum(x) OVER (...) is not an aggregate of the query it appears in.
+        f = e.func
+        spec = e.window
+        return list(f.args) + ([f.filter] if f.filter is not None else []) + list(spec.partition) \
+            + [t.expr for t in spec.order]
     return []
+
+
+def contains_window(e: Any) -> Optional[A.WindowCall]:
+    """The first window function call in ``e`` outside nested subqueries, if any."""
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if x is None:
+            continue
+        if isinstance(x, A.WindowCall):
+            return x
+        if isinstance(x, A.InSelect):
+            stack.append(x.expr)
+            continue
+        if isinstance(x, (A.Subquery, A.Exists)):
+            continue
+        stack.extend(children(x))
+    return None
 
 
 def walk(e: Any) -> Any:
@@ -287,6 +316,14 @@ class ExprCompiler:
 
     def v_rowvalue(self, e: A.RowValue, scope: Scope) -> str:
         raise self.err("row value misused", e.pos)
+
+    def v_windowcall(self, e: A.WindowCall, scope: Scope) -> str:
+        # Window results are computed by the SELECT that owns them and mapped in
+        # through scope.agg; anywhere else a window function is misplaced.
+        code = self.agg_lookup(e, scope)
+        if code is not None:
+            return code
+        raise self.err(f"misuse of window function {e.func.name}()", e.func.pos)
 
     def v_star(self, e: A.Star, scope: Scope) -> str:
         raise self.err("* is only allowed in a result column list or count(*)", e.pos)
@@ -626,6 +663,8 @@ class ExprCompiler:
         name = e.name
         if is_aggregate_call(e):
             raise self.err(f"misuse of aggregate function {name}()", e.pos)
+        if name in WINDOW_ONLY and name not in self.udfs:
+            raise self.err(f"misuse of window function {name}()", e.pos)
         if e.star:
             raise self.err(f"wrong number of arguments to function {name}()", e.pos)
         if e.distinct:
@@ -793,6 +832,7 @@ _VALUE_DISPATCH: dict[type, Callable[..., str]] = {
     A.Collate: ExprCompiler.v_collate,
     A.IsNull: ExprCompiler.v_isnull,
     A.Function: ExprCompiler.v_function,
+    A.WindowCall: ExprCompiler.v_windowcall,
     A.Raise: ExprCompiler.v_raise,
     A.RowValue: ExprCompiler.v_rowvalue,
 }

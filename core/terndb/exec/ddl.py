@@ -97,12 +97,15 @@ def _validate_table(table: TableInfo, st: A.CreateTable, sql: str) -> None:
     for c in table.columns:
         if c.generated is not None:
             raise NotSupportedError("generated columns are not supported")
-        if c.default is not None and any(isinstance(n, (A.Column, A.Subquery, A.Exists, A.InSelect))
-                                         for n in walk(c.default)):
+        if c.default is not None and any(isinstance(n, (A.Column, A.Subquery, A.Exists, A.InSelect,
+                                                        A.WindowCall)) for n in walk(c.default)):
             raise SQLError(f"default value of column [{c.name}] is not constant", sql, st.pos)
     for e in table.checks:
-        if any(isinstance(n, (A.Subquery, A.Exists, A.InSelect)) for n in walk(e)):
-            raise SQLError("subqueries prohibited in CHECK constraints", sql, st.pos)
+        for n in walk(e):
+            if isinstance(n, (A.Subquery, A.Exists, A.InSelect)):
+                raise SQLError("subqueries prohibited in CHECK constraints", sql, st.pos)
+            if isinstance(n, A.WindowCall):
+                raise SQLError(f"misuse of window function {n.func.name}()", sql, n.func.pos)
 
 
 def create_index(txn: Txn, st: A.CreateIndex, sql: str) -> None:

@@ -21,8 +21,10 @@ from ..plan.scope import Scope, Source
 from ..sql import ast as A
 from . import runtime as R
 from .codegen import Func
-from .compiler import (ExprCompiler, Meta, children, comparison_convs, contains_aggregate,
-                       is_aggregate_call, walk)
+from . import functions as F
+from . import window as W
+from .compiler import (AGGREGATES, WINDOW_ONLY, ExprCompiler, Meta, children, comparison_convs,
+                       contains_aggregate, contains_window, is_aggregate_call, walk)
 
 
 @dataclass(eq=False)
@@ -492,6 +494,7 @@ class SelectCompiler(ExprCompiler):
             or any(contains_aggregate(t.expr) for t, _ in order_terms if t is not None)
         if group_by and any(contains_aggregate(g) for g in group_by):
             raise self.err("aggregate functions are not allowed in the GROUP BY clause")
+        windows = self.window_calls(exprs, order_terms, core, group_by, join_conds)
         metas = [self.meta(e, scope) for e in exprs]
 
         # ---- plan
@@ -563,13 +566,24 @@ class SelectCompiler(ExprCompiler):
                 guard = 1
         self.emit_hash_builds(plan, conjuncts, scope, fn, position)
         opened = self.emit_loops(plan, scope, fn, level_filters, on_filters) + guard
+        win: Optional[_WindowState] = None
+        if windows:
+            win = self.prepare_windows(windows, scope, sources, agg)
+
+        def emit_result() -> None:
+            if win is None:
+                sink.emit_row([self.value(e, scope) for e in exprs])
+            else:
+                self.emit_window_entry(win, scope, fn)
         if agg is None:
-            sink.emit_row([self.value(e, scope) for e in exprs])
+            emit_result()
         else:
             self.emit_accumulate(agg, scope, fn)
         fn.level -= opened
         if agg is not None:
-            self.emit_aggregate_output(agg, exprs, having, scope, fn, sink, sources)
+            self.emit_aggregate_output(agg, having, scope, fn, sources, emit_result)
+        if win is not None:
+            self.emit_window_output(win, exprs, scope, fn, sink, outer)
         sink.finish()
         correlated = bool(scope.outer_refs) or any(s.correlated and s.rows_func and not s.rows_func.startswith("_ctx")
                                                     and False for s in sources)
@@ -907,9 +921,9 @@ class SelectCompiler(ExprCompiler):
                 fn.pre.append(f"{S(i if i < agg.slots else -1)} = {v}")
         for c in agg.calls:
             self.emit_agg_step(c, agg, scope, fn, row_vars, S)
-        if agg.save_rows and agg.minmax is None:
-            fn.emit(f"{S(-1)} = ({', '.join(row_vars)},)")
-        elif agg.save_rows:
+        if agg.save_rows:
+            # Bare columns read the group's first row (SQLite 3.40 does the same), or the
+            # row that set the single min()/max() (which also sets it above).
             fn.emit(f"if {S(-1)} is None:")
             fn.emit(f"    {S(-1)} = ({', '.join(row_vars)},)")
 
@@ -996,8 +1010,8 @@ class SelectCompiler(ExprCompiler):
             return f"_total_final(_acc[{i}])"
         return f"_acc[{i}]"
 
-    def emit_aggregate_output(self, agg: "_AggState", exprs: list[A.Expr], having: Optional[A.Expr],
-                              scope: Scope, fn: Func, sink: "_Sink", sources: list[Source]) -> None:
+    def emit_aggregate_output(self, agg: "_AggState", having: Optional[A.Expr], scope: Scope,
+                              fn: Func, sources: list[Source], emit_result: Callable[[], None]) -> None:
         mapping = {id(c.node): self.agg_final_code(c) for c in agg.calls}
         if agg.group_by:
             fn.pre.append("_groups = {}")
@@ -1022,9 +1036,181 @@ class SelectCompiler(ExprCompiler):
             try:
                 if having is not None:
                     fn.emit(f"if not ({self.cond(having, scope)}): continue")
-                sink.emit_row([self.value(e, scope) for e in exprs])
+                emit_result()
             finally:
                 scope.agg = None
+
+    # ---------------------------------------------------------------- windows
+
+    def window_calls(self, exprs: list[A.Expr], order_terms: list, core: A.SelectCore,
+                     group_by: list[A.Expr], join_conds: list) -> list[A.WindowCall]:
+        """The window function calls of a SELECT core, checked; [] when there are none."""
+        for clause in [core.where, core.having] + list(group_by) + [c for c, _ in join_conds]:
+            w = contains_window(clause)
+            if w is not None:
+                raise self.err(f"misuse of window function {w.func.name}()", w.func.pos)
+        calls: list[A.WindowCall] = []
+        seen: set[int] = set()
+        roots = list(exprs) + [t.expr for t, _ in order_terms if t is not None]
+        for root in roots:
+            for node in walk(root):
+                if isinstance(node, A.WindowCall) and id(node) not in seen:
+                    seen.add(id(node))
+                    calls.append(node)
+        for wc in calls:
+            f = wc.func
+            name = f.name
+            nargs = len(f.args)
+            if name in WINDOW_ONLY:
+                lo, hi = WINDOW_ONLY[name]
+                if f.filter is not None:
+                    raise self.err("FILTER clause may only be used with aggregate window functions", f.pos)
+                ok = lo <= nargs <= hi and not f.star
+            elif name in AGGREGATES:
+                if name == "count":
+                    ok = f.star or nargs == 1
+                elif name == "group_concat":
+                    ok = nargs in (1, 2)
+                elif name == "string_agg":
+                    ok = nargs == 2
+                else:
+                    ok = nargs == 1 and not f.star
+            elif name in self.udfs or name in F.SCALARS or name in ("coalesce", "ifnull", "iif"):
+                raise self.err(f"{name}() may not be used as a window function", f.pos)
+            else:
+                raise self.err(f"no such function: {name}", f.pos)
+            if not ok:
+                raise self.err(f"wrong number of arguments to function {name}()", f.pos)
+            if f.distinct:
+                raise self.err("DISTINCT is not supported for window functions", f.pos)
+            for a in f.args:
+                inner = contains_window(a)
+                if inner is not None:
+                    raise self.err(f"misuse of window function {inner.func.name}()", inner.func.pos)
+            frame = wc.window.frame
+            if frame is not None:
+                for b in (frame.start, frame.end):
+                    if b.kind in ("PRECEDING", "FOLLOWING") and frame.unit == "RANGE" \
+                            and len(wc.window.order) != 1:
+                        raise self.err("RANGE with offset PRECEDING/FOLLOWING requires one ORDER BY "
+                                       "expression", wc.window.pos)
+                    if b.offset is not None and any(
+                            isinstance(x, (A.Column, A.Subquery, A.Exists, A.InSelect, A.WindowCall))
+                            for x in walk(b.offset)):
+                        which = "starting" if b is frame.start else "ending"
+                        kind = "number" if frame.unit == "RANGE" else "integer"
+                        raise self.err(f"frame {which} offset must be a non-negative {kind}", wc.window.pos)
+        return calls
+
+    def prepare_windows(self, calls: list[A.WindowCall], scope: Scope, sources: list[Source],
+                        agg: Optional["_AggState"]) -> "_WindowState":
+        """Lay out the buffered entry: context, then each window's keys and each call's inputs."""
+        win = _WindowState(self.mod.fresh("_wbuf"))
+        if agg is None:
+            win.context = [v for s in sources for v in (s.k, s.r)]
+        else:
+            win.context = ([v for s in sources for v in (s.k, s.r)] if agg.save_rows else []) + ["_acc"]
+            win.agg_map = {id(c.node): self.agg_final_code(c) for c in agg.calls}
+        inputs = win.inputs
+
+        def slot(e: A.Expr, fmt: str = "{}", cond: bool = False) -> int:
+            # Compiled later, where the entry is buffered (aggregate values are in scope there).
+            # Position 0 of an entry is the context; equal inputs share a position.
+            for i, (e2, fmt2, cond2) in enumerate(inputs):
+                if fmt2 == fmt and cond2 == cond and e2 == e:
+                    return i + 1
+            inputs.append((e, fmt, cond))
+            return len(inputs)
+
+        groups: list[tuple[A.WindowSpec, list[A.WindowCall]]] = []
+        for wc in calls:
+            for spec, members in groups:
+                if spec == wc.window:
+                    members.append(wc)
+                    break
+            else:
+                groups.append((wc.window, [wc]))
+        for spec, members in groups:
+            part = []
+            for p in spec.partition:
+                coll = self.meta(p, scope).coll
+                kf = self.sort_key_fn(coll if coll not in (None, "BINARY") else None, None, False)
+                part.append(slot(p, kf + "({})"))
+            order = []
+            for t in spec.order:
+                e = t.expr
+                if isinstance(e, A.Collate):
+                    coll = R.check_collation(e.collation)
+                else:
+                    coll = self.meta(e, scope).coll
+                kf = self.sort_key_fn(coll if coll not in (None, "BINARY") else None, t.nulls_first, t.desc)
+                order.append(slot(e, kf + "({})"))
+            ws = W.WinSpec(tuple(part), tuple(order), tuple(t.desc for t in spec.order))
+            frame = spec.frame
+            if frame is not None:
+                ws.unit, ws.start, ws.end, ws.exclude = frame.unit, frame.start.kind, frame.end.kind, frame.exclude
+                for b, which in ((frame.start, "starting"), (frame.end, "ending")):
+                    if b.offset is not None:
+                        win.offsets.append((b.offset, frame.unit, which))
+                        if which == "starting":
+                            ws.start_off = len(win.offsets) - 1
+                        else:
+                            ws.end_off = len(win.offsets) - 1
+                if frame.unit == "RANGE" and (ws.start_off >= 0 or ws.end_off >= 0):
+                    e = spec.order[0].expr
+                    if isinstance(e, A.Collate):
+                        coll = R.check_collation(e.collation)
+                        e = e.expr
+                    else:
+                        coll = self.meta(e, scope).coll
+                    ws.raw = slot(e)
+                    ws.raw_coll = coll if coll not in (None, "BINARY") else None
+            for wc in members:
+                f = wc.func
+                args = tuple(slot(a) for a in f.args)
+                filt = slot(f.filter, "(1 if {} else 0)", True) if f.filter is not None else -1
+                coll = None
+                if f.name in ("min", "max"):
+                    m = self.meta(f.args[0], scope)
+                    coll = m.coll if m.coll not in (None, "BINARY") else None
+                out = len(win.calls)
+                win.calls.append(wc)
+                ws.calls.append(W.WinCall(f.name, args, filt, coll, out, f.star))
+            win.specs.append(ws)
+        return win
+
+    def emit_window_entry(self, win: "_WindowState", scope: Scope, fn: Func) -> None:
+        ctx = ", ".join(win.context) + ("," if len(win.context) == 1 else "")
+        values = "".join(", " + fmt.format(self.cond(e, scope) if cond else self.value(e, scope))
+                         for e, fmt, cond in win.inputs)
+        fn.emit(f"{win.buf}.append((({ctx}){values},))")
+
+    def emit_window_output(self, win: "_WindowState", exprs: list[A.Expr], scope: Scope, fn: Func,
+                           sink: "_Sink", outer: Optional[Scope]) -> None:
+        fn.pre.append(f"{win.buf} = []")
+        const_scope = Scope([], None, self.sql)
+        check = self.mod.const(W.frame_offset, "_win_offset")
+        offsets = "[" + ", ".join(f"{check}({self.value(e, const_scope)}, {unit!r}, {which!r})"
+                                  for e, unit, which in win.offsets) + "]"
+        run = self.mod.const(W.run, "_win_run")
+        specs = self.mod.const(win.specs, "_wspecs")
+        fn.emit(f"_word, _wres = {run}({win.buf}, {specs}, {offsets}, {len(win.calls)})")
+        mapping = dict(win.agg_map)
+        for j, wc in enumerate(win.calls):
+            fn.emit(f"_wr{j} = _wres[{j}]")
+            mapping[id(wc)] = f"_wr{j}[_wi]"
+        fn.emit("for _wi in _word:")
+        with fn.indent():
+            if win.context:
+                fn.emit(f"{', '.join(win.context)}, = {win.buf}[_wi][0]")
+            saved = scope.agg
+            scope.agg = mapping
+            try:
+                sink.emit_row([self.value(e, scope) for e in exprs])
+            finally:
+                scope.agg = saved
+        self.note_plan("USE WINDOW BUFFER (" + str(len(win.specs)) + " window" +
+                       ("s" if len(win.specs) != 1 else "") + ")")
 
     # --------------------------------------------------------------- compound
 
@@ -1167,6 +1353,17 @@ class _AggState:
     save_rows: bool
     minmax: Optional[AggCall]
     init_code: str = "[]"
+
+
+@dataclass(eq=False)
+class _WindowState:
+    buf: str
+    context: list[str] = field(default_factory=list)   # variables saved with each row
+    inputs: list[tuple[A.Expr, str, bool]] = field(default_factory=list)   # buffered inputs
+    calls: list[A.WindowCall] = field(default_factory=list)
+    specs: list[W.WinSpec] = field(default_factory=list)
+    offsets: list[tuple[A.Expr, str, str]] = field(default_factory=list)
+    agg_map: dict[int, str] = field(default_factory=dict)
 
 
 class _Sink:

@@ -141,6 +141,39 @@ class Function(Expr):
 
 
 @dataclass(slots=True)
+class FrameBound:
+    kind: str                      # UNBOUNDED PRECEDING, PRECEDING, CURRENT ROW, FOLLOWING,
+                                   # UNBOUNDED FOLLOWING
+    offset: Optional[Expr] = None  # for "expr PRECEDING" / "expr FOLLOWING"
+
+
+@dataclass(slots=True)
+class Frame:
+    unit: str                      # ROWS, RANGE, GROUPS
+    start: FrameBound
+    end: FrameBound
+    exclude: Optional[str] = None  # None, "NO OTHERS", "CURRENT ROW", "GROUP", "TIES"
+
+
+@dataclass(slots=True)
+class WindowSpec:
+    base: Optional[str] = None     # OVER (w ...) or OVER w: a window named in WINDOW
+    partition: list[Expr] = field(default_factory=list)
+    order: list["OrderingTerm"] = field(default_factory=list)
+    frame: Optional[Frame] = None
+    pos: int = field(default=0, compare=False)
+
+
+@dataclass(slots=True)
+class WindowCall(Expr):
+    """``func(...) [FILTER (WHERE ...)] OVER window``."""
+
+    func: Function
+    window: WindowSpec
+    named: bool = False            # OVER name (not OVER (...))
+
+
+@dataclass(slots=True)
 class Raise(Expr):
     action: str                    # IGNORE, ROLLBACK, ABORT, FAIL
     message: Optional[Expr] = None
@@ -191,6 +224,7 @@ class SelectCore:
     group_by: list[Expr] = field(default_factory=list)
     having: Optional[Expr] = None
     distinct: bool = False
+    windows: dict[str, WindowSpec] = field(default_factory=dict)   # WINDOW name AS (...)
 
 
 @dataclass(slots=True)

@@ -222,7 +222,50 @@ class Parser:
         if isinstance(last, A.Values) and self.is_word("ORDER", "LIMIT"):
             raise self.error()   # SQLite's grammar: a trailing VALUES takes no ORDER BY/LIMIT
         order_by, limit, offset = self.parse_dml_limit()
+        self.bind_windows(body, order_by)
         return A.Select(body, order_by, limit, offset, with_)
+
+    def bind_windows(self, body: A.SelectBody, order_by: list[A.OrderingTerm]) -> None:
+        """Replace ``OVER name`` and ``OVER (name ...)`` by the definitions they name."""
+        cores = []
+        stack: list[Any] = [body]
+        while stack:
+            b = stack.pop()
+            if isinstance(b, A.Compound):
+                stack += [b.left, b.right]
+            elif isinstance(b, A.SelectCore):
+                cores.append(b)
+        for core in cores:
+            roots: list[Any] = [rc.expr for rc in core.columns]
+            if core is body:
+                roots += [t.expr for t in order_by]
+            roots += list(core.windows.values())
+            for call in _window_calls(roots):
+                call.window = self.resolve_window(call.window, core.windows, set(), call.named)
+                call.named = False
+            for name in list(core.windows):
+                core.windows[name] = self.resolve_window(core.windows[name], core.windows, {name})
+
+    def resolve_window(self, spec: A.WindowSpec, windows: dict[str, A.WindowSpec],
+                       busy: set[str], by_name: bool = False) -> A.WindowSpec:
+        if spec.base is None:
+            return spec
+        key = spec.base.lower()
+        base = windows.get(key)
+        if base is None or key in busy:
+            raise SQLError(f"no such window: {spec.base}", self.sql, spec.pos)
+        base = self.resolve_window(base, windows, busy | {key})
+        if by_name:
+            return base
+        if spec.partition:
+            raise SQLError(f"cannot override PARTITION clause of window: {spec.base}", self.sql, spec.pos)
+        if spec.order and base.order:
+            raise SQLError(f"cannot override ORDER BY clause of window: {spec.base}", self.sql, spec.pos)
+        if base.frame is not None:
+            raise SQLError(f"cannot override frame specification of window: {spec.base}",
+                           self.sql, spec.pos)
+        return A.WindowSpec(None, base.partition, spec.order or base.order,
+                            spec.frame if spec.frame is not None else base.frame, spec.pos)
 
     def parse_ordering_terms(self) -> list[A.OrderingTerm]:
         terms = []
@@ -291,9 +334,69 @@ class Parser:
                 having = self.parse_expr()
         elif self.accept_word("HAVING"):
             having = self.parse_expr()
-        if self.is_word("WINDOW"):
-            raise self.error("window functions are not supported")
-        return A.SelectCore(columns, from_, where, group_by, having, distinct)
+        windows: dict[str, A.WindowSpec] = {}
+        if self.accept_word("WINDOW"):
+            while True:
+                name = self.identifier("window name")
+                self.expect_word("AS")
+                self.expect_op("(")
+                windows[name.lower()] = self.parse_window_spec()
+                self.expect_op(")")
+                if not self.accept_op(","):
+                    break
+        return A.SelectCore(columns, from_, where, group_by, having, distinct, windows)
+
+    def parse_window_spec(self) -> A.WindowSpec:
+        """The inside of ``OVER (...)`` or ``WINDOW name AS (...)``."""
+        spec = A.WindowSpec(pos=self.tok.pos)
+        t = self.tok
+        if t.kind in (WORD, QUOTED) and not (t.kind == WORD and t.text in (
+                "PARTITION", "ORDER", "RANGE", "ROWS", "GROUPS")):
+            spec.base = self.identifier("window name")
+        if self.accept_word("PARTITION"):
+            self.expect_word("BY")
+            spec.partition = self.parse_expr_list()
+        if self.accept_word("ORDER"):
+            self.expect_word("BY")
+            spec.order = self.parse_ordering_terms()
+        unit = self.accept_word("RANGE", "ROWS", "GROUPS")
+        if unit is not None:
+            if self.accept_word("BETWEEN"):
+                start = self.parse_frame_bound(True)
+                self.expect_word("AND")
+                end = self.parse_frame_bound(False)
+            else:
+                start = self.parse_frame_bound(True)
+                if start.kind == "FOLLOWING":
+                    raise self.error("unsupported frame specification")
+                end = A.FrameBound("CURRENT ROW")
+            ranks = ["UNBOUNDED PRECEDING", "PRECEDING", "CURRENT ROW", "FOLLOWING", "UNBOUNDED FOLLOWING"]
+            if ranks.index(start.kind) > ranks.index(end.kind):
+                raise self.error("unsupported frame specification")
+            exclude = None
+            if self.accept_word("EXCLUDE"):
+                if self.accept_words("NO", "OTHERS"):
+                    exclude = "NO OTHERS"      # excludes nothing, but SQLite evaluates it apart
+                elif self.accept_words("CURRENT", "ROW"):
+                    exclude = "CURRENT ROW"
+                else:
+                    exclude = self.expect_word("GROUP", "TIES")
+            spec.frame = A.Frame(unit, start, end, exclude)
+        return spec
+
+    def parse_frame_bound(self, is_start: bool) -> A.FrameBound:
+        """UNBOUNDED PRECEDING|FOLLOWING, CURRENT ROW, or expr PRECEDING|FOLLOWING."""
+        if self.accept_word("UNBOUNDED"):
+            if is_start:
+                self.expect_word("PRECEDING")
+                return A.FrameBound("UNBOUNDED PRECEDING")
+            self.expect_word("FOLLOWING")
+            return A.FrameBound("UNBOUNDED FOLLOWING")
+        if self.accept_words("CURRENT", "ROW"):
+            return A.FrameBound("CURRENT ROW")
+        e = self.parse_expr()
+        kind = self.expect_word("PRECEDING", "FOLLOWING")
+        return A.FrameBound(kind, e)
 
     def parse_result_columns(self) -> list[A.ResultColumn]:
         cols = []
@@ -1155,9 +1258,20 @@ class Parser:
             self.expect_word("WHERE")
             filt = self.parse_expr()
             self.expect_op(")")
+        func = A.Function(name, args, distinct, star, filt, t.pos)
         if self.is_word("OVER"):
-            raise self.error("window functions are not supported")
-        return A.Function(name, args, distinct, star, filt, t.pos)
+            nxt = self.peek()
+            if nxt.kind == OP and nxt.text == "(":
+                self.advance()
+                self.advance()
+                spec = self.parse_window_spec()
+                self.expect_op(")")
+                return A.WindowCall(func, spec)
+            if nxt.kind == QUOTED or (nxt.kind == WORD and nxt.text not in ALIAS_STOP):
+                self.advance()
+                pos = self.tok.pos
+                return A.WindowCall(func, A.WindowSpec(self.identifier("window name"), pos=pos), True)
+        return func
 
     def parse_case(self) -> A.Expr:
         self.expect_word("CASE")
@@ -1278,3 +1392,20 @@ def parse_expression(sql: str) -> A.Expr:
     if p.tok.kind != EOF:
         raise p.error()
     return e
+
+
+def _window_calls(roots: list[Any]) -> list[A.WindowCall]:
+    """Window calls in expressions (and window definitions), not inside subqueries."""
+    found = []
+    stack = list(roots)
+    while stack:
+        x = stack.pop()
+        if isinstance(x, A.WindowCall):
+            found.append(x)
+        if isinstance(x, A.Select) or x is None:
+            continue
+        if isinstance(x, list):
+            stack.extend(x)
+        elif hasattr(x, "__dataclass_fields__"):
+            stack.extend(getattr(x, f) for f in x.__dataclass_fields__)
+    return found
