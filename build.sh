@@ -25,6 +25,22 @@ setup() {
   fi
 }
 
+# The Pyodide runtime (npm) and pytest's pure-Python wheels for running the core's tests inside
+# Pyodide under Node (tests/pyodide).
+pyodide_test_env() {
+  local dir="$ROOT/tests/pyodide" wheels="$ROOT/build/pyodide-test-wheels"
+  if [ ! -f "$dir/node_modules/pyodide/pyodide.mjs" ] \
+     || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    (cd "$dir" && npm ci --silent --no-audit --no-fund)
+  fi
+  if [ ! -f "$wheels/.stamp" ] || [ "$dir/requirements.txt" -nt "$wheels/.stamp" ]; then
+    rm -rf "$wheels"
+    "$PY" -m pip download --quiet --no-deps --only-binary=:all: --platform any \
+      --python-version 3.14 --implementation py -d "$wheels" -r "$dir/requirements.txt"
+    touch "$wheels/.stamp"
+  fi
+}
+
 cmd="${1:-help}"
 shift || true
 case "$cmd" in
@@ -33,6 +49,7 @@ case "$cmd" in
     ;;
   test)
     setup
+    pyodide_test_env
     "$PY" -m mypy core/terndb
     TERNDB_SLT_DIR="$CORPUS" "$PY" -m pytest -q "$@"
     ;;

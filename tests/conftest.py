@@ -14,6 +14,18 @@ if str(ROOT / "core") not in sys.path:
 
 import terndb  # noqa: E402
 
+IN_PYODIDE = sys.platform == "emscripten"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Pyodide has no threads and no subprocesses: skip the tests that need them there."""
+    if not IN_PYODIDE:
+        return
+    skip = pytest.mark.skip(reason="needs threads or a second process, which Pyodide lacks")
+    for item in items:
+        if item.get_closest_marker("host_only"):
+            item.add_marker(skip)
+
 
 @pytest.fixture(params=["memory", "file"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:

@@ -389,6 +389,7 @@ print(repr(_foreign_node_outcome(sys.argv[1])))
 """
 
 
+@pytest.mark.host_only
 @pytest.mark.parametrize("payload", sorted(FOREIGN_NODES))
 def test_foreign_node_with_valid_checksum(payload, tmp_path):
     """A page whose checksum is valid but whose node is of the wrong kind or shape

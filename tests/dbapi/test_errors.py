@@ -128,6 +128,7 @@ def test_committed_data_survives_errors(tmp_path) -> None:
     c.close()
 
 
+@pytest.mark.host_only
 def test_second_process_is_refused(tmp_path) -> None:
     import subprocess
     import sys

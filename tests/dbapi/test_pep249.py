@@ -120,6 +120,7 @@ def test_create_function(con) -> None:
         con.execute("SELECT double(1)")
 
 
+@pytest.mark.host_only
 def test_thread_check() -> None:
     import threading
     c = terndb.connect(":memory:")

@@ -163,6 +163,7 @@ def test_second_writer_waits_then_times_out(db_url) -> None:
     b.close()
 
 
+@pytest.mark.host_only
 def test_writer_lock_is_handed_over_between_threads(db_url) -> None:
     setup = terndb.connect(db_url)
     setup.execute("CREATE TABLE t(x)")
