@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import pytest
 
-from .harness import Pair, Stmt, assert_same
+from .harness import Pair, Query, Stmt, assert_same
 
 P = pytest.param
 
@@ -246,3 +246,13 @@ def test_lastrowid_after_insert() -> None:
         for stmt in [Stmt("INSERT INTO t1(a) VALUES (?)", (0,)), Stmt("INSERT INTO t1(a) VALUES (5)"),
                      Stmt("INSERT INTO t1(rowid, a) VALUES (10, 1)")]:
             p.dml(stmt, ["t1"], check_lastrowid=True)
+
+
+def test_right_join_group_by_reads_the_nulled_side() -> None:
+    """The saved group row was restored in planning order, not the order it was saved in."""
+    with Pair() as p:
+        p.setup(Stmt("CREATE TABLE t1(b TEXT, c REAL)"))
+        p.setup(Stmt("INSERT INTO t1 VALUES ('10', 1), ('12 ', NULL), ('x', -3)"))
+        p.check_query(Query("SELECT a1.column2, count(*), sum(a1.column1) FROM "
+                            "(VALUES ('', ''), (-154.69, -3.39e-158)) a1 RIGHT JOIN t1 "
+                            "ON t1.c != a1.column1 GROUP BY a1.column2"))

@@ -18,11 +18,13 @@ from ..errors import NotSupportedError, ProgrammingError, SQLError
 from ..plan.scope import Scope
 from ..sql import ast as A
 from . import functions as F
+from . import json1 as J
 from . import runtime as R
 from .codegen import Func, Module, literal
 from .helpers import BASE_ENV
 
-AGGREGATES = {"count", "sum", "total", "avg", "min", "max", "group_concat", "string_agg"}
+AGGREGATES = {"count", "sum", "total", "avg", "min", "max", "group_concat", "string_agg",
+              "json_group_array", "json_group_object"}
 # Built-in functions that exist only with OVER, and their argument counts.
 WINDOW_ONLY = {"row_number": (0, 0), "rank": (0, 0), "dense_rank": (0, 0), "percent_rank": (0, 0),
                "cume_dist": (0, 0), "ntile": (1, 1), "lag": (1, 3), "lead": (1, 3),
@@ -184,6 +186,7 @@ class ExprCompiler:
         self._src_ids = itertools.count()
         self._memo_ids = itertools.count()
         self.deterministic = True
+        self.json_raw = False            # the next JSON call feeds a JSON function (subtype)
         self.uses_memo = False
 
     def new_source_id(self) -> int:
@@ -365,6 +368,11 @@ class ExprCompiler:
             return f"_or({self.value(e.left, scope)}, {self.value(e.right, scope)})"
         if op in ("IS", "ISNOT"):
             return self.is_test(e, scope, as_value=True)
+        if op in ("->", "->>"):
+            raw, self.json_raw = self.json_raw, False
+            impl = self.mod.const(J.f_arrow if op == "->" else J.f_arrow2, "_fn_")
+            code = f"{impl}({self.value(e.left, scope)}, {self.value(e.right, scope)})"
+            return code if raw or op == "->>" else f"{self.mod.const(J.plain, '_fn_')}({code})"
         fn = _ARITH.get(op)
         if fn is None:
             raise self.err(f"the {op} operator is not supported", e.pos)
@@ -656,9 +664,29 @@ class ExprCompiler:
         msg = self.value(e.message, scope) if e.message is not None else "None"
         return f"_ctx.raise_({e.action!r}, {msg})"
 
+    def json_arg(self, a: A.Expr, scope: Scope) -> str:
+        """An argument of a JSON function: another JSON function's result keeps its subtype."""
+        if ((isinstance(a, A.Function) and (a.name in J.SCALARS or a.name in J.AGGREGATES)
+             and a.name not in self.udfs)
+                or (isinstance(a, A.Binary) and a.op == "->")):
+            self.json_raw = True
+        elif isinstance(a, A.Column):
+            # json_each()/json_tree()'s value column carries the subtype for arrays and objects.
+            r = scope.resolve(a)
+            if r is not None and r.depth == 0 and r.source.tvf is not None and r.column == 1:
+                return (f"{self.mod.const(J.container, '_fn_')}({self.value(a, scope)}, "
+                        f"{r.source.column_code(2)})")
+        try:
+            return self.value(a, scope)
+        finally:
+            self.json_raw = False
+
     def v_function(self, e: A.Function, scope: Scope) -> str:
+        raw_json, self.json_raw = self.json_raw, False
         agg = self.agg_lookup(e, scope)
         if agg is not None:
+            if raw_json and e.name in J.AGGREGATES:
+                return f"{self.mod.const(J.Json, '_fn_')}({agg})"
             return agg
         name = e.name
         if is_aggregate_call(e):
@@ -713,7 +741,13 @@ class ExprCompiler:
         if name in F.NONDETERMINISTIC:
             self.deterministic = False
         fname = self.mod.const(impl, "_fn_")
-        return f"{fname}({', '.join(self.value(a, scope) for a in args)})"
+        if name not in J.SCALARS:
+            return f"{fname}({', '.join(self.value(a, scope) for a in args)})"
+        first = J.SUBTYPE_READERS.get(name, nargs)
+        codes = [self.json_arg(a, scope) if i >= first else self.value(a, scope)
+                 for i, a in enumerate(args)]
+        code = f"{fname}({', '.join(codes)})"
+        return code if raw_json else f"{self.mod.const(J.plain, '_fn_')}({code})"
 
     # ---------------------------------------------------------- subqueries
 

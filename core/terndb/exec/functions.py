@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Callable
 
 from ..errors import DataError, ProgrammingError
+from . import json1
 from .runtime import (MAX_INT, MIN_INT, compare, float_to_int, float_to_text, glob, like,
                       text_to_int, text_to_number, to_number, to_text, typeof)
 
@@ -805,6 +806,8 @@ SCALARS: dict[str, tuple[Callable[..., Any], int, int]] = {
     "degrees": (_math1(math.degrees), 1, 1),
     "radians": (_math1(math.radians), 1, 1),
 }
+
+SCALARS.update(json1.SCALARS)
 
 # Scalar min()/max() take two or more arguments; with one they are aggregates.
 VARIADIC_MINMAX = {"min": f_min, "max": f_max}

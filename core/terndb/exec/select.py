@@ -22,6 +22,7 @@ from ..sql import ast as A
 from . import runtime as R
 from .codegen import Func
 from . import functions as F
+from . import json1 as J
 from . import window as W
 from .compiler import (AGGREGATES, WINDOW_ONLY, ExprCompiler, Meta, children, comparison_convs,
                        contains_aggregate, contains_window, is_aggregate_call, walk)
@@ -242,6 +243,15 @@ class SelectCompiler(ExprCompiler):
 
     def make_source(self, item: A.FromItem, outer: Optional[Scope]) -> Source:
         n = self.new_source_id()
+        if isinstance(item, A.TableFunction):
+            key = item.name.lower()
+            if key not in J.TABLE_FUNCTIONS:
+                raise self.err(f"no such table-valued function: {item.name}", item.pos)
+            if len(item.args) > 2:
+                raise self.err(f"wrong number of arguments to table-valued function {key}()", item.pos)
+            cols = list(J.EACH_COLUMNS)
+            return Source(n, item.alias or item.name, cols, [None] * len(cols), [None] * len(cols),
+                          hidden={8, 9}, correlated=True, tvf=item)
         if isinstance(item, A.SubqueryRef):
             q = self.query(item.select, outer)
             alias = item.alias or f"(subquery-{n})"
@@ -274,6 +284,34 @@ class SelectCompiler(ExprCompiler):
                           [R.A_TEXT, R.A_TEXT, R.A_TEXT, R.A_INTEGER, R.A_TEXT],
                           [None] * 5, rows_func=rows)
         raise self.err(f"no such table: {name}", item.pos)
+
+    def bind_table_functions(self, sources: list[Source], barriers: set[int], scope: Scope) -> None:
+        """Compile table-valued function arguments, which may read the sources written before.
+
+        Such a source stays where it was written in the join order (a barrier), so the rows
+        its arguments read are current when it runs.
+        """
+        for s in [x for x in sources if x.tvf is not None]:
+            item = s.tvf
+            deps = frozenset().union(*(expr_deps(a, scope, self) for a in item.args))
+            i = sources.index(s)
+            if s.n in deps:
+                # Unclear (a subquery argument): run it after every table it could read, up to
+                # the next outer join.
+                j = i
+                while j + 1 < len(sources) and sources[j + 1].n not in barriers:
+                    j += 1
+                sources.insert(j, sources.pop(i))
+            elif not deps <= {x.n for x in sources[:i]}:
+                # It reads a table written after it: run it after that table, unless an outer
+                # join lies in between (moving it would change which rows are NULL-extended).
+                last = max(sources.index(x) for x in sources if x.n in deps)
+                if any(x.n in barriers for x in sources[i:last + 1]):
+                    raise self.err(f"{item.name}() cannot read a table joined after it here", item.pos)
+                sources.insert(last, sources.pop(i))
+            impl = self.mod.const(J.each_rows if item.name.lower() == "json_each" else J.tree_rows, "_fn_")
+            s.rows_func = f"{impl}({', '.join(self.value(a, scope) for a in item.args)})"
+            barriers.add(s.n)
 
     def view_source(self, v: Any, alias: str, n: int) -> Source:
         key = v.name.lower()
@@ -474,7 +512,8 @@ class SelectCompiler(ExprCompiler):
         if star is not None:
             star = star + [s for s in sources if s not in star]
         # Names resolve and "*" expands in written order; planning uses ``sources``.
-        scope.sources = star or sources
+        scope.sources = star or list(sources)
+        self.bind_table_functions(sources, barriers, scope)
         cols = self.expand_columns(core.columns, scope)
         for e, name in cols:
             if isinstance(e, A.Column) and e.table is None and name.lower() == e.name.lower():
@@ -581,7 +620,7 @@ class SelectCompiler(ExprCompiler):
             self.emit_accumulate(agg, scope, fn)
         fn.level -= opened
         if agg is not None:
-            self.emit_aggregate_output(agg, having, scope, fn, sources, emit_result)
+            self.emit_aggregate_output(agg, having, scope, fn, emit_result)
         if win is not None:
             self.emit_window_output(win, exprs, scope, fn, sink, outer)
         sink.finish()
@@ -852,6 +891,9 @@ class SelectCompiler(ExprCompiler):
             elif n.name in ("group_concat", "string_agg"):
                 if len(n.args) not in (1, 2) or (n.name == "string_agg" and len(n.args) != 2):
                     raise self.err(f"wrong number of arguments to function {n.name}()", n.pos)
+            elif n.name in J.AGGREGATES:
+                if n.star or len(n.args) != J.AGGREGATES[n.name]:
+                    raise self.err(f"wrong number of arguments to function {n.name}()", n.pos)
             elif n.star or len(n.args) != 1:
                 raise self.err(f"wrong number of arguments to function {n.name}()", n.pos)
             if n.distinct and len(n.args) != 1:
@@ -943,6 +985,9 @@ class SelectCompiler(ExprCompiler):
             else:
                 fn.emit(f"{a} += 1")
             return
+        if name in J.AGGREGATES:
+            self.emit_json_agg_step(c, scope, fn, guard, S)
+            return
         arg = self.value(n.args[0], scope)
         fn.emit(f"_v = {arg}")
         plain = not guard and c.distinct_slot is None
@@ -997,6 +1042,32 @@ class SelectCompiler(ExprCompiler):
                     fn.emit(f"    {a}.append(',')")
                 fn.emit(f"    {a}.append(_to_text(_v))")
 
+    def emit_json_agg_step(self, c: AggCall, scope: Scope, fn: Func, guard: list[str],
+                           S: Callable[[int], str]) -> None:
+        """json_group_array()/json_group_object(): NULLs count, arguments keep the JSON subtype."""
+        n = c.node
+        a = S(c.slot)
+        args = [self.json_arg(x, scope) for x in n.args]
+        if n.name == "json_group_array":
+            part = f"{self.mod.const(J.item, '_fn_')}(_v)"
+        else:
+            part = f"{self.mod.const(J.member, '_fn_')}({args[0]}, _v)"
+        fn.emit(f"_v = {args[-1]}")
+        conds = list(guard)
+        if c.distinct_slot is not None:
+            m = self.meta(n.args[0], scope)
+            dk = f"_gfold(_v, {m.coll!r})" if m.coll not in (None, "BINARY") else "_v"
+            conds.append(f"{dk} not in {S(c.distinct_slot)}")
+            fn.emit(f"if {' and '.join(conds)}:")
+            fn.emit(f"    {S(c.distinct_slot)}.add({dk})")
+        elif conds:
+            fn.emit(f"if {' and '.join(conds)}:")
+        else:
+            fn.emit("if True:")
+        fn.emit(f"    if {a} is None:")
+        fn.emit(f"        {a} = []")
+        fn.emit(f"    {a}.append({part})")
+
     def agg_final_code(self, c: AggCall) -> str:
         name = c.node.name
         i = c.slot
@@ -1006,12 +1077,15 @@ class SelectCompiler(ExprCompiler):
             return f"_avg_final(_acc[{i}], _acc[{i + 1}])"
         if name in ("group_concat", "string_agg"):
             return f"_concat_final(_acc[{i}])"
+        if name in J.AGGREGATES:
+            final = J.final_array if name == "json_group_array" else J.final_object
+            return f"{self.mod.const(final, '_fn_')}(_acc[{i}])"
         if name == "total":
             return f"_total_final(_acc[{i}])"
         return f"_acc[{i}]"
 
     def emit_aggregate_output(self, agg: "_AggState", having: Optional[A.Expr], scope: Scope,
-                              fn: Func, sources: list[Source], emit_result: Callable[[], None]) -> None:
+                              fn: Func, emit_result: Callable[[], None]) -> None:
         mapping = {id(c.node): self.agg_final_code(c) for c in agg.calls}
         if agg.group_by:
             fn.pre.append("_groups = {}")
@@ -1023,11 +1097,13 @@ class SelectCompiler(ExprCompiler):
             fn.emit(f"_acc = [{', '.join(S(i if i < agg.slots else -1) for i in range(n))}]")
             fn.emit("for _acc in (_acc,):")
         with fn.indent():
-            row_vars = [v for s in sources for v in (s.k, s.r)]
+            # The same order the step saved them in (written order; RIGHT JOIN and
+            # table-valued functions may plan the sources in another).
+            row_vars = [v for s in scope.sources for v in (s.k, s.r)]
             if agg.save_rows:
                 fn.emit("if _acc[-1] is None:")
                 nulls = []
-                for s in sources:
+                for s in scope.sources:
                     nulls += ["None", self.mod.const((None,) * len(s.columns), "_null")]
                 fn.emit(f"    {', '.join(row_vars)}, = ({', '.join(nulls)},)")
                 fn.emit("else:")
@@ -1073,6 +1149,8 @@ class SelectCompiler(ExprCompiler):
                     ok = nargs in (1, 2)
                 elif name == "string_agg":
                     ok = nargs == 2
+                elif name in J.AGGREGATES:
+                    ok = nargs == J.AGGREGATES[name] and not f.star
                 else:
                     ok = nargs == 1 and not f.star
             elif name in self.udfs or name in F.SCALARS or name in ("coalesce", "ifnull", "iif"):

@@ -24,6 +24,7 @@ from operator import itemgetter
 from typing import Any, Callable, Optional
 
 from ..errors import DataError
+from . import json1 as J
 from . import runtime as R
 from .helpers import agg_number, minmax_better, sort_key, sort_key_coll
 
@@ -546,9 +547,33 @@ class _Concat(_Agg):
         return first + "".join(s + t for s, t in it) or None
 
 
+class _JsonGroup(_Agg):
+    """json_group_array()/json_group_object(): NULLs are kept; no rows give [] or {}."""
+
+    def __init__(self, call: WinCall):
+        super().__init__(call)
+        self.args = call.args
+        self.parts: deque = deque()
+
+    def add(self, e: tuple) -> None:
+        args = self.args
+        if len(args) == 1:
+            self.parts.append(J.item(e[args[0]]))
+        else:
+            self.parts.append(J.member(e[args[0]], e[args[1]]))
+
+    def remove(self, e: tuple) -> None:
+        self.parts.popleft()
+
+    def value(self) -> Any:
+        final = J.final_array if len(self.args) == 1 else J.final_object
+        return final(self.parts)
+
+
 _AGGS: dict[str, type[_Agg]] = {
     "count": _Count, "sum": _Sum, "total": _Sum, "avg": _Sum, "min": _MinMax, "max": _MinMax,
     "group_concat": _Concat, "string_agg": _Concat,
+    "json_group_array": _JsonGroup, "json_group_object": _JsonGroup,
 }
 
 

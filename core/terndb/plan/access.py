@@ -68,6 +68,8 @@ class Access:
         alias = f" AS {s.alias}" if s.table is not None and s.alias.lower() != s.table.name.lower() else ""
         if self.kind == "scan":
             return f"SCAN {name}{alias}"
+        if self.kind == "rows" and s.tvf is not None:
+            return f"SCAN {name} VIRTUAL TABLE {s.tvf.name.lower()}()"
         if self.kind == "rows":
             return f"SCAN {name}{alias} (materialized rows)"
         if self.kind == "hash":
@@ -366,7 +368,9 @@ def _step(src: Source, conjuncts: list[Conjunct], avail: frozenset[int], card: f
     local = sum(1 for c in conjuncts if src.n in c.deps and (c.deps - {src.n}) <= avail)
     out = out * (0.5 ** min(local, 3)) if local else out
     cost = card * probe
-    if avail and k not in ("rowid_eq",) and card > 1:
+    if src.tvf is not None:
+        pass            # a table-valued function reads the current rows before it: no hash build
+    elif avail and k not in ("rowid_eq",) and card > 1:
         hterms = hash_terms(src, conjuncts, avail, scope, comp)
         if hterms:
             hcost = rows * 1.5 + card * 0.5

@@ -33,6 +33,7 @@ class Source:
     rows_func: Optional[str] = None    # generated function yielding the rows (non-table)
     correlated: bool = False           # rows_func reads outer sources
     pseudo: Optional[str] = None       # "new"/"old"/"excluded": a single row in a variable
+    tvf: Any = None                    # A.TableFunction: rows computed per row of the sources before it
     col_map: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -213,7 +213,16 @@ class Join:
     natural: bool = False
 
 
-FromItem = Union[TableRef, SubqueryRef, Join]
+@dataclass(slots=True)
+class TableFunction:
+    """A table-valued function in FROM: json_each(x, '$.a') AS j."""
+    name: str
+    args: list["Expr"]
+    alias: Optional[str] = None
+    pos: int = field(default=0, compare=False)
+
+
+FromItem = Union[TableRef, SubqueryRef, Join, TableFunction]
 
 
 @dataclass(slots=True)

@@ -483,8 +483,10 @@ class Parser:
                 inner.alias = alias
             return inner
         schema, name, pos = self.maybe_schema_name()
-        if self.is_op("("):
-            raise self.error(f"table-valued function {name}() is not supported")
+        if self.accept_op("("):
+            args = [] if self.is_op(")") else self.parse_expr_list()
+            self.expect_op(")")
+            return A.TableFunction(name, args, self.parse_alias(), pos)
         alias = self.parse_alias()
         if self.accept_word("INDEXED"):
             self.expect_word("BY")
