@@ -409,3 +409,35 @@ def test_update_set_rowid_alias_updates_rowid():
 def test_insert_default_values_with_rowid_alias_and_autoincrement():
     check("CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT, v DEFAULT 'x')",
           "INSERT INTO t DEFAULT VALUES", "INSERT INTO t DEFAULT VALUES", "SELECT * FROM t ORDER BY id")
+
+
+UPDATE_FROM = [
+    "CREATE TABLE inv(id INTEGER PRIMARY KEY, sku TEXT, qty INT, note TEXT)",
+    "CREATE TABLE delta(sku TEXT, n INT)",
+    "CREATE TABLE t2(id INTEGER PRIMARY KEY, x)",
+    "CREATE TABLE log(id, qty)",
+    "CREATE TRIGGER inv_upd AFTER UPDATE ON inv BEGIN INSERT INTO log VALUES (new.id, new.qty); END",
+    "INSERT INTO inv(sku, qty) VALUES ('a', 1), ('b', 2), ('c', 3), ('a', 10)",
+    "INSERT INTO delta VALUES ('a', 5), ('b', -1), ('z', 9), ('a', 7)",
+    "INSERT INTO t2 VALUES (1, 'one'), (2, 'two')",
+]
+
+
+def test_update_from():
+    check(UPDATE_FROM,
+          "UPDATE inv SET qty = qty + delta.n, note = 'from ' || delta.sku FROM delta WHERE inv.sku = delta.sku",
+          "SELECT changes()",
+          "SELECT * FROM inv ORDER BY id",
+          "UPDATE inv SET qty = d.total FROM (SELECT sku, sum(n) AS total FROM delta GROUP BY sku) AS d "
+          "WHERE d.sku = inv.sku AND inv.id > 1",
+          "UPDATE inv AS i SET note = t2.x FROM t2 WHERE t2.id = i.id RETURNING id, note",
+          "UPDATE inv SET (qty, note) = (t2.id * 100, t2.x || '!') FROM t2 WHERE t2.id = inv.id",
+          "UPDATE inv SET qty = n FROM (SELECT n FROM delta ORDER BY n DESC)",
+          "UPDATE inv SET qty = t2.x FROM t2, delta WHERE t2.id = inv.id AND delta.sku = inv.sku",
+          "WITH big AS (SELECT sku FROM delta WHERE n > 6) UPDATE inv SET note = 'big' FROM big "
+          "WHERE big.sku = inv.sku",
+          "UPDATE inv SET qty = sku FROM delta WHERE delta.sku = inv.sku",
+          "UPDATE inv SET qty = 1 FROM nosuch",
+          "UPDATE inv SET qty = delta.nosuch FROM delta",
+          "SELECT * FROM inv ORDER BY id",
+          "SELECT * FROM log ORDER BY rowid")

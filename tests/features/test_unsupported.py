@@ -18,7 +18,7 @@ SETUP = [
 
 CASES = [
     ("SELECT a.x, b.x FROM a FULL JOIN b ON a.x = b.x", "FULL JOIN"),
-    ("UPDATE a SET y = b.w FROM b WHERE a.x = b.x", "UPDATE ... FROM"),
+    ("UPDATE a SET y = 1 FROM b ORDER BY a.x LIMIT 1", "ORDER BY or LIMIT"),
     ("CREATE INDEX ip ON a(x) WHERE x > 1", "partial indexes"),
     ("CREATE INDEX ie ON a(lower(y))", "indexes on expressions"),
     ("CREATE TABLE g(p, q AS (p * 2))", "generated columns"),

@@ -410,8 +410,6 @@ class StatementCompiler(SelectCompiler):
     # ----------------------------------------------------------------- UPDATE
 
     def compile_update(self, st: A.Update, outer: Optional[Scope] = None) -> list[str]:
-        if st.from_ is not None:
-            raise NotSupportedError("UPDATE ... FROM is not supported")
         if st.with_ is not None:
             defs = {c.name.lower(): _cte_def(c, outer, st.with_.recursive) for c in st.with_.ctes}
             self.ctes.append(defs)
@@ -419,15 +417,19 @@ class StatementCompiler(SelectCompiler):
         src = self.table_source(t, st.alias)
         scope = Scope([src], outer, self.sql)
         top = self.top
-        targets = top.nested(self.mod.fresh("_targets"))
-        saved = self.fn
-        self.fn = targets
-        self._depth += 1
-        try:
-            self.emit_targets(scope, src, st.where, targets, st.order_by, st.limit, st.offset)
-        finally:
-            self.fn = saved
-            self._depth -= 1
+        sets = st.sets
+        if st.from_ is not None:
+            rows_fn, sets, scope = self.update_from_rows(st, t, src, outer)
+        else:
+            targets = top.nested(self.mod.fresh("_targets"))
+            saved = self.fn
+            self.fn = targets
+            self._depth += 1
+            try:
+                self.emit_targets(scope, src, st.where, targets, st.order_by, st.limit, st.offset)
+            finally:
+                self.fn = saved
+                self._depth -= 1
         tname = self.mod.const(t, "_tbl")
         top.emit(f"_w = _ctx.writer({tname})")
         ret_code: Optional[str] = None
@@ -436,12 +438,19 @@ class StatementCompiler(SelectCompiler):
             rs = self.table_source(t, st.alias)
             self.emit_returning_hook(st.returning, Scope([rs], outer, self.sql), rs)
             ret_code, ret_names = "_out", self._returning_names
-        top.emit(f"for {src.k}, {src.r} in list({targets.name}()):")
+        if st.from_ is not None:
+            # One update per target row; the last joined row that matched it decides (as in
+            # SQLite, whose documentation calls the choice arbitrary).
+            vals = scope.sources[1]
+            top.emit(f"_joined = {{_jr[0]: _jr for _jr in {rows_fn}()}}")
+            top.emit(f"for {src.k}, {vals.r} in _joined.items():")
+        else:
+            top.emit(f"for {src.k}, {src.r} in list({targets.name}()):")
         with top.indent():
             top.emit(f"{src.r} = _w.get({src.k})")
             top.emit(f"if {src.r} is None: continue")
             top.emit(f"_new = list({src.r})")
-            changed, rowid_code = self.emit_sets(st.sets, t, scope, top, "_new")
+            changed, rowid_code = self.emit_sets(sets, t, scope, top, "_new")
             top.emit(f"_nid = _w.update({src.k}, {src.r}, _new, {tuple(changed)!r}, {st.conflict!r}"
                      f"{', ' + rowid_code if rowid_code else ''})")
         top.emit("_w.on_row = None")
@@ -450,6 +459,37 @@ class StatementCompiler(SelectCompiler):
         if st.with_ is not None:
             self.ctes.pop()
         return ret_names
+
+    def update_from_rows(self, st: A.Update, t: TableInfo, src: Source, outer: Optional[Scope]
+                         ) -> tuple[str, list[tuple[list[str], A.Expr]], Scope]:
+        """UPDATE ... FROM: the target joined with the FROM tables, computed before any row changes.
+
+        Returns the generated function yielding (target rowid, new value, ...) per joined row,
+        the SET list rewritten to read those values, and the scope it reads them in.
+        """
+        if t.without_rowid:
+            raise NotSupportedError("UPDATE ... FROM on a WITHOUT ROWID table is not supported")
+        if st.order_by or st.limit is not None:
+            raise NotSupportedError("UPDATE ... FROM with ORDER BY or LIMIT is not supported")
+        pairs: list[tuple[str, A.Expr]] = []
+        for cols, e in st.sets:
+            if len(cols) == 1:
+                pairs.append((cols[0], e))
+            elif isinstance(e, A.RowValue) and len(e.items) == len(cols):
+                pairs.extend(zip(cols, e.items))
+            else:
+                raise self.err(f"{len(cols)} columns assigned "
+                               f"{len(e.items) if isinstance(e, A.RowValue) else 1} values")
+        assert st.from_ is not None
+        alias = st.alias or t.name
+        body = A.SelectCore([A.ResultColumn(A.Column("rowid", alias))] + [A.ResultColumn(e) for _, e in pairs],
+                            A.Join(A.TableRef(t.name, st.alias, None, st.pos), st.from_), st.where)
+        q = self.query(A.Select(body), outer)
+        names = [f"v{i}" for i in range(len(pairs) + 1)]
+        vals = Source(self.new_source_id(), "update from", names, [None] * len(names), [None] * len(names))
+        sets: list[tuple[list[str], A.Expr]] = [
+            ([name], A.Column(f"v{i + 1}", vals.alias)) for i, (name, _) in enumerate(pairs)]
+        return q.fn, sets, Scope([src, vals], outer, self.sql)
 
     # ----------------------------------------------------------------- DELETE
 
