@@ -681,10 +681,12 @@ class Gen:
             if i == 0:
                 text = item
             else:
-                # TernDB supports RIGHT JOIN when its left side is one table or subquery.
+                # TernDB supports RIGHT and FULL JOIN when the left side is one table or subquery.
                 right_weight = RIGHT_JOIN_WEIGHT if i == 1 else 0
+                full_weight = FULL_JOIN_WEIGHT if i == 1 else 0
                 jt = self.choose((12, ","), (4, "CROSS JOIN"), (26, "JOIN"), (6, "INNER JOIN"), (22, "LEFT JOIN"),
-                                 (4, "LEFT OUTER JOIN"), (4, "USING"), (2, "NATURAL"), (right_weight, "RIGHT JOIN"))
+                                 (4, "LEFT OUTER JOIN"), (4, "USING"), (2, "NATURAL"), (right_weight, "RIGHT JOIN"),
+                                 (full_weight, "FULL JOIN"))
                 if jt == ",":
                     text += f", {item}"
                 elif jt == "CROSS JOIN":
@@ -705,6 +707,8 @@ class Gen:
                         outer = list(new)
                     elif "RIGHT" in jt:
                         outer = list(scope)
+                    elif "FULL" in jt:
+                        outer = scope + new
                     so_far = scope + new
                     nm = [c.name for c in so_far]
                     so_far = [ColRef(c.qual, c.name, c.coll, c.kind, ambiguous=nm.count(c.name) > 1) for c in so_far]
@@ -993,7 +997,8 @@ class Gen:
 
 COL_NAMES = ["a", "b", "c", "d", "e", "f"]
 IPK_PROBABILITY = 0.35  # of an INTEGER column becoming the INTEGER PRIMARY KEY (explore.py may lower it)
-RIGHT_JOIN_WEIGHT = 4  # RIGHT JOIN (SQLite >= 3.39); FULL JOIN is not generated
+RIGHT_JOIN_WEIGHT = 4  # RIGHT JOIN (SQLite >= 3.39)
+FULL_JOIN_WEIGHT = 3   # FULL JOIN (SQLite >= 3.39)
 
 
 def draw_table(g: Gen, name: str, constraints: bool = True, checks: bool = False) -> Table:

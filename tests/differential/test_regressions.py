@@ -27,6 +27,18 @@ P = pytest.param
 # --------------------------------------------------------------------------- type affinity and storage
 
 AFFINITY = [
+    # Text that is zero as a number keeps its sign in REAL arithmetic ('-x' * 1.0 is -0.0),
+    # and an integer sum() that overflowed stays an error when a REAL comes later.
+    P(["SELECT '-x' * 1.0, '-0' * 1.0, '-' * 2.5, '-x' * 1, '-x' + 0, 'x' * -1.0",
+       "CREATE TABLE s(v)",
+       "INSERT INTO s VALUES (9223372036854775807), (1), (2.5)",
+       "SELECT sum(v) FROM s"], id="text-zero-keeps-sign-in-real-arithmetic"),
+    # round() to zero digits of a small negative value is 0.0, not -0.0 (to one digit it is -0.0).
+    P(["SELECT round(-0.3), round('-0.3'), round(-1e-300), round(-0.04, 1), round(-0.3, 1)"],
+      id="round-negative-to-zero"),
+    # printf() writes infinities as Inf / -Inf with sign flags and space padding.
+    P(["SELECT printf('%e|%f|%10g|%-6E|%+f|% f|%05.1f', 9e999, -9e999, 9e999, 9e999, 9e999, 9e999, -9e999)"],
+      id="printf-infinity"),
     # NUMERIC/INTEGER affinity turns *any* integral REAL that fits in int64 into an INTEGER
     # (sqlite3VdbeIntegerAffinity), not only values below 2**51.
     P(["CREATE TABLE t(n NUMERIC, i INTEGER, r REAL, x)",

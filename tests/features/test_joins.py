@@ -186,3 +186,36 @@ def test_left_join_on_condition_on_right_side_only():
 def test_left_join_with_or_in_where():
     check(LEFT_DATA, "SELECT p.n, c.v FROM p LEFT JOIN c ON c.pid = p.id WHERE c.v IS NULL OR c.v = 20 "
                      "ORDER BY p.id")
+
+
+FULL = [
+    "CREATE TABLE a(x, y)", "CREATE TABLE b(x, w)", "CREATE TABLE c(x INTEGER PRIMARY KEY, z)",
+    "CREATE TABLE wr(k TEXT PRIMARY KEY, v) WITHOUT ROWID",
+    "INSERT INTO a VALUES (1,'a1'),(2,'a2'),(2,'a2b'),(NULL,'an'),(5,'a5')",
+    "INSERT INTO b VALUES (2,'b2'),(3,'b3'),(NULL,'bn'),(5,'b5'),(5,'b5b')",
+    "INSERT INTO c VALUES (1,'c1'),(3,'c3'),(7,'c7')",
+    "INSERT INTO wr VALUES ('1','w1'),('9','w9')",
+    "CREATE INDEX bx ON b(x)",
+]
+
+
+def test_full_join():
+    check(FULL,
+          unordered("SELECT * FROM a FULL JOIN b ON a.x = b.x"),
+          unordered("SELECT * FROM a FULL OUTER JOIN b ON a.x = b.x WHERE a.x IS NULL"),
+          unordered("SELECT * FROM a FULL JOIN b ON a.x = b.x WHERE b.x > 2"),
+          unordered("SELECT a.y, b.w, c.z FROM a FULL JOIN b ON a.x = b.x LEFT JOIN c ON c.x = coalesce(a.x, b.x)"),
+          "SELECT count(*), count(a.x), count(b.x) FROM a FULL JOIN b ON a.x = b.x",
+          unordered("SELECT * FROM c FULL JOIN b ON c.x = b.x"),
+          unordered("SELECT * FROM (SELECT x, y FROM a WHERE x > 1) s FULL JOIN (SELECT x, w FROM b) t ON s.x = t.x"),
+          unordered("SELECT * FROM a FULL JOIN b ON 0"),
+          unordered("SELECT * FROM a FULL JOIN b ON a.x = b.x AND b.w LIKE '%b'"),
+          unordered("SELECT * FROM wr FULL JOIN c ON wr.k = c.x"),
+          unordered("SELECT * FROM a FULL JOIN b USING (x)"),
+          unordered("SELECT x, y, w FROM a FULL JOIN b USING (x) WHERE x > 1"),
+          unordered("SELECT * FROM a NATURAL FULL JOIN b"),
+          unordered("SELECT * FROM a FULL JOIN b USING (x) JOIN c USING (x)"),
+          "SELECT coalesce(a.x, b.x) AS k, group_concat(y), group_concat(w) FROM a FULL JOIN b ON a.x = b.x "
+          "GROUP BY k ORDER BY k",
+          unordered("SELECT * FROM (SELECT * FROM a WHERE 0) e FULL JOIN b ON e.x = b.x"),
+          "SELECT (SELECT count(*) FROM a FULL JOIN b ON a.x = b.x AND a.x = c.x) FROM c ORDER BY x")

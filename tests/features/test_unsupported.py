@@ -17,7 +17,7 @@ SETUP = [
 ]
 
 CASES = [
-    ("SELECT a.x, b.x FROM a FULL JOIN b ON a.x = b.x", "FULL JOIN"),
+    ("SELECT * FROM a JOIN c FULL JOIN b ON a.x = b.x", "FULL JOIN"),
     ("UPDATE a SET y = 1 FROM b ORDER BY a.x LIMIT 1", "ORDER BY or LIMIT"),
     ("CREATE INDEX ip ON a(x) WHERE x > 1", "partial indexes"),
     ("CREATE INDEX ie ON a(lower(y))", "indexes on expressions"),

@@ -226,7 +226,8 @@ def f_round(x: Any, n: Any = 0) -> Any:
         digits = 30
     if digits == 0:
         if -9.223372036854775e18 < r < 9.223372036854775e18:
-            return float(int(r + 0.5)) if r >= 0 else -float(int(-r + 0.5))
+            # (+ 0.0: a negative value that rounds to zero gives 0.0, as in SQLite)
+            return float(int(r + 0.5)) if r >= 0 else -float(int(-r + 0.5)) + 0.0
         return r
     if math.isinf(r) or math.isnan(r) or abs(r) >= 1e15:
         return r
@@ -352,7 +353,13 @@ def f_printf(fmt: Any = None, *args: Any) -> Any:
                 n += 1 << 64
             return (spec + ("d" if conv == "u" else conv)) % n
         if conv in "feEgG":
-            return (spec + conv) % (float(to_number(v)) if v is not None else 0.0)
+            f = float(to_number(v)) if v is not None else 0.0
+            if f in (math.inf, -math.inf):
+                # SQLite writes Inf / -Inf (with the sign flags), padded with spaces only.
+                text = ("-" if f < 0 else "+" if "+" in flags else " " if " " in flags else "") + "Inf"
+                w = int(width or 0)
+                return text.ljust(w) if "-" in flags else text.rjust(w)
+            return (spec + conv) % f
         if conv == "c":
             s = to_text(v) if v is not None else ""
             return (spec + "s") % (s[:1] or "\x00")

@@ -479,8 +479,12 @@ def sum_slow(acc: Any, v: Any) -> Any:
     v = agg_number(v)
     if acc is None:
         return v
-    if type(acc) is int and type(v) is int:
-        return acc + v
+    if type(acc) is int:
+        if type(v) is int:
+            return acc + v
+        if not MIN_INT <= acc <= MAX_INT:
+            # SQLite remembers an integer overflow even when a REAL comes later.
+            raise DataError("integer overflow in sum(); use total() for a REAL result")
     return float(acc) + float(v)
 
 

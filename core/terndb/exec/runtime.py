@@ -378,6 +378,15 @@ def is_(a: Any, b: Any, coll: Optional[str] = None) -> int:
 # ------------------------------------------------------------------ arithmetic
 
 
+def _real_operand(orig: Any, num: Any) -> float:
+    """An operand of REAL arithmetic.  Text whose number is zero keeps its sign, as SQLite's
+    text-to-real conversion does: '-0' and even '-x' are -0.0 there."""
+    if num == 0 and type(orig) in (str, bytes):
+        s = orig.decode("utf-8", "replace") if type(orig) is bytes else orig
+        return -0.0 if s.lstrip(" \t\n\f\r\v").startswith("-") else 0.0
+    return float(num)
+
+
 def _num2(a: Any, b: Any) -> tuple[Any, Any]:
     ta = type(a)
     if ta is not int and ta is not float:
@@ -396,10 +405,10 @@ def add(a: Any, b: Any) -> Any:
         return float(a) + float(b)
     if a is None or b is None:
         return None
-    a, b = _num2(a, b)
-    if type(a) is int and type(b) is int:
-        return add(a, b)
-    return _real(float(a) + float(b))
+    na, nb = _num2(a, b)
+    if type(na) is int and type(nb) is int:
+        return add(na, nb)
+    return _real(_real_operand(a, na) + _real_operand(b, nb))
 
 
 def sub(a: Any, b: Any) -> Any:
@@ -410,10 +419,10 @@ def sub(a: Any, b: Any) -> Any:
         return float(a) - float(b)
     if a is None or b is None:
         return None
-    a, b = _num2(a, b)
-    if type(a) is int and type(b) is int:
-        return sub(a, b)
-    return _real(float(a) - float(b))
+    na, nb = _num2(a, b)
+    if type(na) is int and type(nb) is int:
+        return sub(na, nb)
+    return _real(_real_operand(a, na) - _real_operand(b, nb))
 
 
 def mul(a: Any, b: Any) -> Any:
@@ -424,27 +433,27 @@ def mul(a: Any, b: Any) -> Any:
         return float(a) * float(b)
     if a is None or b is None:
         return None
-    a, b = _num2(a, b)
-    if type(a) is int and type(b) is int:
-        return mul(a, b)
-    return _real(float(a) * float(b))
+    na, nb = _num2(a, b)
+    if type(na) is int and type(nb) is int:
+        return mul(na, nb)
+    return _real(_real_operand(a, na) * _real_operand(b, nb))
 
 
 def div(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
-    a, b = _num2(a, b)
-    if type(a) is int and type(b) is int:
-        if b == 0:
+    na, nb = _num2(a, b)
+    if type(na) is int and type(nb) is int:
+        if nb == 0:
             return None
-        if a == MIN_INT and b == -1:
-            return float(a) / -1.0
-        q = abs(a) // abs(b)
-        return q if (a >= 0) == (b >= 0) else -q
-    fb = float(b)
+        if na == MIN_INT and nb == -1:
+            return float(na) / -1.0
+        q = abs(na) // abs(nb)
+        return q if (na >= 0) == (nb >= 0) else -q
+    fb = _real_operand(b, nb)
     if fb == 0.0:
         return None
-    return _real(float(a) / fb)
+    return _real(_real_operand(a, na) / fb)
 
 
 def mod(a: Any, b: Any) -> Any:

@@ -189,10 +189,27 @@ class SelectCompiler(ExprCompiler):
                 if item.on is not None:
                     conds.append((item.on, None))
                 return
-            if item.kind == "FULL":
-                raise NotSupportedError("FULL JOIN is not supported; use a LEFT JOIN plus a UNION")
             right = self.make_source(item.right, outer)
             left_sources = list(sources)
+            if item.kind == "FULL":
+                if len(sources) != 1 or sources[0].left_join or sources[0].tvf is not None:
+                    raise NotSupportedError("FULL JOIN is supported when its left side is a "
+                                            "single table or subquery")
+                # B drives and may be NULL (its unmatched-A pass); A may be NULL-extended.
+                inner = sources[0]
+                inner.left_join = inner.right_joined = True
+                right.left_join = True
+                inner.full, right.full = "inner", "drive"
+                inner.partner, right.partner = right.n, inner.n
+                barriers.update((inner.n, right.n))
+                self._star_order = [inner, right]
+                sources.insert(0, right)
+                for cond in self._using_conditions(item, [inner], right):
+                    conds.append((cond, inner.n))
+                if item.on is not None:
+                    for cond in split_and(item.on):
+                        conds.append((cond, inner.n))
+                return
             if item.kind == "RIGHT":
                 # A RIGHT JOIN B == B LEFT JOIN A: B drives, A may be NULL-extended.
                 # Columns keep the written order (A's first) for "*".
@@ -212,34 +229,42 @@ class SelectCompiler(ExprCompiler):
                     right.left_join = True
                     barriers.add(right.n)
                 owner = right.n if lj else None
-            using = item.using
-            if item.natural:
-                rnames = {c.lower() for c in right.columns}
-                using = []
-                for s in left_sources:
-                    for i, c in enumerate(s.columns):
-                        if c.lower() in rnames and i not in s.hidden and c not in using:
-                            using.append(c)
-            if using:
-                for colname in using:
-                    ri = right.col_map.get(colname.lower())
-                    lefts = [s for s in left_sources if colname.lower() in s.col_map
-                             and s.col_map[colname.lower()] not in s.hidden]
-                    if len(lefts) > 1 and any(s.right_joined for s in left_sources):
-                        # After a RIGHT JOIN SQLite needs one source for the column (3.40's rule).
-                        raise ProgrammingError(f"ambiguous reference to {colname} in USING()")
-                    left = lefts[0] if lefts else None
-                    if ri is None or left is None:
-                        raise ProgrammingError(
-                            f"cannot join using column {colname} - column not present in both tables")
-                    right.hidden.add(ri)
-                    conds.append((A.Binary("=", A.Column(left.columns[left.col_map[colname.lower()]], left.alias),
-                                           A.Column(right.columns[ri], right.alias)), owner))
+            for cond in self._using_conditions(item, left_sources, right):
+                conds.append((cond, owner))
             if item.on is not None:
                 for cond in split_and(item.on):
                     conds.append((cond, owner))
             return
         sources.append(self.make_source(item, outer))
+
+    def _using_conditions(self, item: A.Join, left_sources: list[Source], right: Source) -> list[A.Expr]:
+        """The equalities USING/NATURAL stand for; hides the right side's copies from ``*``."""
+        using = item.using
+        if item.natural:
+            rnames = {c.lower() for c in right.columns}
+            using = []
+            for s in left_sources:
+                for i, c in enumerate(s.columns):
+                    if c.lower() in rnames and i not in s.hidden and c not in using:
+                        using.append(c)
+        out: list[A.Expr] = []
+        for colname in using or ():
+            ri = right.col_map.get(colname.lower())
+            lefts = [s for s in left_sources if colname.lower() in s.col_map
+                     and s.col_map[colname.lower()] not in s.hidden]
+            if len(lefts) > 1 and any(s.right_joined for s in left_sources):
+                # After a RIGHT JOIN SQLite needs one source for the column (3.40's rule).
+                raise ProgrammingError(f"ambiguous reference to {colname} in USING()")
+            left = lefts[0] if lefts else None
+            if ri is None or left is None:
+                raise ProgrammingError(
+                    f"cannot join using column {colname} - column not present in both tables")
+            right.hidden.add(ri)
+            name = left.columns[left.col_map[colname.lower()]]
+            # After a FULL JOIN ... USING the column is either side's value (unqualified).
+            lcol = A.Column(name, None if left.full is not None and item.kind != "FULL" else left.alias)
+            out.append(A.Binary("=", lcol, A.Column(right.columns[ri], right.alias)))
+        return out
 
     def make_source(self, item: A.FromItem, outer: Optional[Scope]) -> Source:
         n = self.new_source_id()
@@ -477,7 +502,11 @@ class SelectCompiler(ExprCompiler):
                     for i, c in enumerate(s.columns):
                         if e.table is None and i in s.hidden:
                             continue
-                        out.append((A.Column(c, s.alias), c))
+                        # A FULL JOIN's USING column is either side's value, whichever is set.
+                        full_using = (e.table is None and s.full is not None and any(
+                            x.full is not None and c.lower() in x.col_map and x.col_map[c.lower()] in x.hidden
+                            for x in srcs))
+                        out.append((A.Column(c, None if full_using else s.alias), c))
                 continue
             if rc.alias is not None:
                 name = rc.alias
@@ -829,7 +858,11 @@ class SelectCompiler(ExprCompiler):
         for i, acc in enumerate(plan):
             s = acc.source
             it = self.access_iter(acc, scope)
-            if s.left_join:
+            if s.full is not None:
+                self.emit_full_join_loop(s, it, on_filters[i], fn)
+                fn.level += 1
+                opened += 1
+            elif s.left_join:
                 m = f"_m{s.n}"
                 null_row = self.mod.const((None,) * len(s.columns), "_null")
                 fn.emit(f"{m} = False")
@@ -851,6 +884,38 @@ class SelectCompiler(ExprCompiler):
             if level_filters[i]:
                 fn.emit(f"if not ({' and '.join(level_filters[i])}): continue")
         return opened
+
+    def emit_full_join_loop(self, s: Source, it: str, on: list[str], fn: Func) -> None:
+        """One side of ``A FULL JOIN B``, run as ``B LEFT JOIN A`` plus one more pass.
+
+        The driving loop (B) ends with an extra iteration where B is NULL; in it the inner
+        loop (A) reads every A row again and keeps those no B row matched.
+        """
+        null_row = self.mod.const((None,) * len(s.columns), "_null")
+        if s.full == "drive":
+            fn.emit(f"_fm{s.n} = set()")
+            fn.emit(f"for {s.k}, {s.r} in _chain({it}, ((_LJ, None),)):")
+            fn.emit(f"    _fj{s.n} = {s.k} is _LJ")
+            fn.emit(f"    if _fj{s.n}: {s.k} = None; {s.r} = {null_row}")
+            return
+        m, fm, fj = f"_m{s.n}", f"_fm{s.partner}", f"_fj{s.partner}"
+        fn.emit(f"{m} = False")
+        if s.table is None:
+            fn.emit(f"_c{s.n} = -1")
+        fn.emit(f"for {s.k}, {s.r} in _chain(({self.full_iter(s)} if {fj} else {it}), ((_LJ, None),)):")
+        with fn.indent():
+            fn.emit(f"if {s.k} is _LJ:")
+            fn.emit(f"    if {m} or {fj}: break")
+            fn.emit(f"    {s.k} = None; {s.r} = {null_row}")
+            fn.emit("else:")
+            ident = s.k if s.table is not None else f"(_c{s.n} := _c{s.n} + 1)"
+            fn.emit(f"    _id = {ident}")
+            fn.emit(f"    if {fj}:")
+            fn.emit(f"        if _id in {fm}: continue")
+            fn.emit("    else:")
+            if on:
+                fn.emit(f"        if not ({' and '.join(on)}): continue")
+            fn.emit(f"        {m} = True; {fm}.add(_id)")
 
     # ------------------------------------------------------------- aggregates
 

@@ -132,6 +132,8 @@ def expr_deps(e: A.Expr, scope: Scope, comp: Any) -> frozenset[int]:
                 continue
             if r.depth == 0:
                 out.add(r.source.n)
+                if r.fallback is not None:
+                    out.add(r.fallback.source.n)
         elif t in (A.Subquery, A.Exists, A.InSelect):
             if comp.subquery_reads_outer(node, scope):
                 return frozenset(local)
@@ -368,8 +370,10 @@ def _step(src: Source, conjuncts: list[Conjunct], avail: frozenset[int], card: f
     local = sum(1 for c in conjuncts if src.n in c.deps and (c.deps - {src.n}) <= avail)
     out = out * (0.5 ** min(local, 3)) if local else out
     cost = card * probe
-    if src.tvf is not None:
-        pass            # a table-valued function reads the current rows before it: no hash build
+    if src.tvf is not None or (src.full == "inner" and src.table is None):
+        # A table-valued function reads the current rows before it; a FULL JOIN's inner
+        # rows are told apart by their position in a full read: no hash build for either.
+        pass
     elif avail and k not in ("rowid_eq",) and card > 1:
         hterms = hash_terms(src, conjuncts, avail, scope, comp)
         if hterms:

@@ -34,6 +34,10 @@ class Source:
     correlated: bool = False           # rows_func reads outer sources
     pseudo: Optional[str] = None       # "new"/"old"/"excluded": a single row in a variable
     tvf: Any = None                    # A.TableFunction: rows computed per row of the sources before it
+    # FULL JOIN: the written right side drives ("drive"), the written left side is read inside
+    # it ("inner"); ``partner`` is the other one's number.
+    full: Optional[str] = None
+    partner: int = -1
     col_map: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -60,12 +64,18 @@ class Resolved:
     source: Source
     column: int                       # -1 for the rowid
     depth: int                        # 0: this scope, 1: parent, ...
+    # A FULL JOIN's USING column: the right side's copy, read when the left one is NULL.
+    fallback: Optional["Resolved"] = None
 
     @property
     def code(self) -> str:
         if self.column < 0:
             return self.source.k
-        return self.source.column_code(self.column)
+        code = self.source.column_code(self.column)
+        if self.fallback is not None:
+            v = f"_u{self.source.n}_{self.column}"
+            return f"({v} if ({v} := {code}) is not None else {self.fallback.code})"
+        return code
 
 
 class Scope:
@@ -104,6 +114,8 @@ class Scope:
                     for _ in range(depth):
                         assert s is not None
                         s.outer_refs.add(r.source.n)
+                        if r.fallback is not None:
+                            s.outer_refs.add(r.fallback.source.n)
                         s = s.parent
                 return r
             scope = scope.parent
@@ -133,6 +145,8 @@ class Scope:
                 continue
             if found is not None:
                 if i in src.hidden:
+                    if src.full is not None and found.source.full is not None:
+                        found.fallback = Resolved(src, i, 0)
                     continue          # a USING column: the left side's copy wins
                 if found.column in found.source.hidden:
                     found = Resolved(src, i, 0)
