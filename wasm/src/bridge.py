@@ -202,8 +202,17 @@ class Session:
             self.con = None
 
 
+_PEP249 = ("IntegrityError", "ProgrammingError", "OperationalError", "DataError", "InternalError",
+           "NotSupportedError", "InterfaceError", "DatabaseError", "Error")
+
+
 def error_info(e: BaseException) -> Any:
-    name = type(e).__name__
-    if not isinstance(e, terndb.Error):
-        name = "InternalError" if not isinstance(e, (ValueError, TypeError)) else "ProgrammingError"
-    return to_js({"name": name, "message": str(e)}, dict_converter=js.Object.fromEntries)
+    """``{name, message, type}``: ``name`` is the PEP 249 class, ``type`` the exact one."""
+    name = "InternalError" if not isinstance(e, (ValueError, TypeError)) else "ProgrammingError"
+    if isinstance(e, terndb.Error):
+        for klass in type(e).__mro__:
+            if klass.__name__ in _PEP249:
+                name = klass.__name__
+                break
+    return to_js({"name": name, "message": str(e), "type": type(e).__name__},
+                 dict_converter=js.Object.fromEntries)

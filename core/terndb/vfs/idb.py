@@ -59,7 +59,7 @@ return {
       const k = s.getAllKeys(), v = s.getAll();
       tx.oncomplete = () => {
         const pgnos = [], pages = [];
-        let root = null;
+        let root = undefined;   // undefined reaches Python as None (null would not)
         for (let i = 0; i < k.result.length; i++) {
           if (k.result[i] === "root") root = new Uint8Array(v.result[i]);
           else { pgnos.push(k.result[i]); pages.push(new Uint8Array(v.result[i])); }

@@ -65,19 +65,28 @@ class OPFSBackend(FileBackend):
     async def load(self) -> None:
         if self.loaded:
             return
+        import asyncio
         import js  # type: ignore[import-not-found]
-        try:
-            d = await js.navigator.storage.getDirectory()
-            for part in self.parts[:-1]:
-                d = await d.getDirectoryHandle(part, _opts(create=True))
-            fh = await d.getFileHandle(self.parts[-1], _opts(create=True))
-            self.handle = await fh.createSyncAccessHandle()
-        except Exception as e:
-            kind = getattr(e, "name", "") or type(e).__name__
-            if kind == "NoModificationAllowedError" or "NoModificationAllowed" in str(e):
-                raise OperationalError(
-                    f"database is locked: {self.name} is open in another tab or worker") from e
-            raise OperationalError(f"unable to open {self.name}: {kind}: {e}") from e
+        # A worker that just ended (a closed tab, a terminated worker) releases its
+        # handle asynchronously: retry for a short while before reporting a lock.
+        for attempt in range(40):
+            try:
+                d = await js.navigator.storage.getDirectory()
+                for part in self.parts[:-1]:
+                    d = await d.getDirectoryHandle(part, _opts(create=True))
+                fh = await d.getFileHandle(self.parts[-1], _opts(create=True))
+                self.handle = await fh.createSyncAccessHandle()
+                break
+            except Exception as e:
+                kind = getattr(e, "name", "") or type(e).__name__
+                locked = kind == "NoModificationAllowedError" or "NoModificationAllowed" in str(e)
+                if locked and attempt < 39:
+                    await asyncio.sleep(0.05)
+                    continue
+                if locked:
+                    raise OperationalError(
+                        f"database is locked: {self.name} is open in another tab or worker") from e
+                raise OperationalError(f"unable to open {self.name}: {kind}: {e}") from e
         self.size = int(self.handle.getSize())
         self._at = _opts(at=0)
         self.loaded = True
