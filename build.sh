@@ -78,6 +78,13 @@ case "$cmd" in
     setup
     build_wasm
     ;;
+  bench-browser)
+    setup
+    build_wasm
+    ensure_chromium
+    (cd bench/browser && npm install --no-audit --no-fund --loglevel=error)
+    "$PY" -m bench.browser.run "$@"
+    ;;
   demo)
     setup
     build_wasm
