@@ -15,6 +15,7 @@ async function openEngine(name) {
       info: db.timings,
       query: (sql, p) => db.query(sql, p, { rowMode: "array" }).then((r) => r.rows),
       script: (sql) => db.exec(sql),
+      txn: (fn) => db.transaction((tx) => fn((sql, p) => tx.query(sql, p, { rowMode: "array" }))),
     };
   }
   if (name.startsWith("pglite-")) {
@@ -26,6 +27,7 @@ async function openEngine(name) {
       info: {},
       query: (sql, p) => db.query(pg(sql), p ?? [], { rowMode: "array" }).then((r) => r.rows),
       script: (sql) => db.exec(sql),
+      txn: (fn) => db.transaction((tx) => fn((sql, p) => tx.query(pg(sql), p ?? [], { rowMode: "array" }))),
     };
   }
   if (name === "sqlite3-pyodide") {
@@ -36,7 +38,10 @@ async function openEngine(name) {
       e.data.ok ? c.resolve(e.data.value) : c.reject(new Error(e.data.error)); };
     const send = (m) => new Promise((resolve, reject) => { const id = next++; calls.set(id, { resolve, reject }); w.postMessage({ ...m, id }); });
     const info = await send({ t: "open", indexURL: INDEX });
-    return { info, query: (sql, p) => send({ sql, params: p ?? null }), script: (sql) => send({ sql, script: true }) };
+    const query = (sql, p) => send({ sql, params: p ?? null });
+    const script = (sql) => send({ sql, script: true });
+    return { info, query, script,
+      txn: async (fn) => { await script("BEGIN"); await fn(query); await script("COMMIT"); } };
   }
   throw new Error("unknown engine " + name);
 }
@@ -65,10 +70,11 @@ async function ops(db) {
   r.insert25k = performance.now() - s;
   const n = (await db.query("SELECT count(*) FROM big"))[0][0];
   if (Number(n) !== 25000) throw new Error("25k insert lost rows: " + n);
-  await db.script("CREATE TABLE big2(id INTEGER PRIMARY KEY, a INTEGER, b TEXT); BEGIN;");
+  await db.script("CREATE TABLE big2(id INTEGER PRIMARY KEY, a INTEGER, b TEXT)");
   s = performance.now();
-  for (let i = 1; i <= 25000; i++) await db.query("INSERT INTO big2(id, a, b) VALUES (?, ?, ?)", [i, (i * 7919) % 100000, "row " + i]);
-  await db.script("COMMIT");
+  await db.txn(async (q) => {
+    for (let i = 1; i <= 25000; i++) await q("INSERT INTO big2(id, a, b) VALUES (?, ?, ?)", [i, (i * 7919) % 100000, "row " + i]);
+  });
   r.insert25kParams = performance.now() - s;
   r.pkLookup = await timeEach(500, (i) => db.query("SELECT a, b FROM big WHERE id = ?", [((i * 7919) % 25000) + 1]));
   return r;

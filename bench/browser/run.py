@@ -29,7 +29,15 @@ from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Handler, WASM  # noq
 ENGINES = ["terndb-memory", "terndb-idb", "terndb-opfs", "pglite-memory", "pglite-idb", "sqlite3-pyodide"]
 
 
+SERVED = [0]   # bytes of response bodies sent (counted on the server: workers' fetches too)
+
+
 class BenchHandler(Handler):
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() == "content-length":
+            SERVED[0] += int(value)
+        super().send_header(keyword, value)
+
     def translate_path(self, path: str) -> str:
         p = path.split("?", 1)[0]
         if p.startswith("/bench/"):
@@ -44,14 +52,6 @@ def run_engine(pw, base: str, engine: str) -> dict:
     ctx = pw.chromium.launch_persistent_context(prof, executable_path=CHROMIUM, headless=True,
                                                 args=CHROMIUM_ARGS)
     got: dict = {"engine": engine}
-    sizes = [0]
-
-    def finished(req):
-        try:
-            sizes[0] += req.sizes()["responseBodySize"]
-        except Exception:
-            pass
-    ctx.on("requestfinished", finished)
     page = ctx.pages[0] if ctx.pages else ctx.new_page()
     try:
         def load(step: str, timeout: float) -> dict:
@@ -61,8 +61,9 @@ def run_engine(pw, base: str, engine: str) -> dict:
             if "error" in r:
                 raise RuntimeError(f"{engine}: {r['error']}")
             return r
+        SERVED[0] = 0
         cold = load("startup", 120_000)
-        got["bytes"] = sizes[0]
+        got["bytes"] = SERVED[0]
         got["cold_ms"] = cold["firstResultMs"]
         warm = [load("startup", 120_000) for _ in range(3)]
         got["warm_ms"] = statistics.median(w["firstResultMs"] for w in warm)

@@ -50,6 +50,17 @@ def test_leader_follower_takeover(context, server, url):
       return (await db.query("SELECT count(*) AS n FROM msg WHERE tab = 'lost'")).rows[0].n;
     }""")
     assert got == 0
+    # A tab that dies inside its transaction does not block the others: the leader
+    # rolls it back when that tab's lock is released.
+    d = context.new_page()
+    d.goto(f"{server}/pages/harness.html")
+    d.wait_for_function("window.TernDB !== undefined")
+    assert d.evaluate(OPEN, url) is False
+    d.evaluate("""() => { window.began = false; db.transaction(async (tx) => {
+      await tx.query("INSERT INTO msg(tab) VALUES ('dead')"); began = true; await new Promise(() => {}); }); }""")
+    d.wait_for_function("began === true")
+    d.close()
+    assert a.evaluate("""async () => (await db.query("SELECT count(*) AS n FROM msg WHERE tab = 'dead'")).rows[0].n""") == 0
     a.close()                                       # the leader's tab goes away
     b.wait_for_function("db.leader === true", timeout=30000)
     assert b.evaluate(WRITE, ["b", 1]) == "a:2 a-tx:1 b:4 b-tx:2"
