@@ -1,7 +1,7 @@
 """The core's own tests, run inside Pyodide under Node: the same code, unchanged, on Python 3.14/WASM.
 
-`./build.sh test` installs the Pyodide runtime (npm package, pinned in package.json here) and
-the pure-Python wheels pytest needs (requirements.txt) before this runs.  The SQL, storage,
+`./build.sh test` installs the Pyodide runtime (the npm package the JS package in wasm/ pins)
+and the pure-Python wheels pytest needs (requirements.txt here) before this runs.  The SQL, storage,
 DB-API, engine, feature (sqlite3 inside Pyodide is the oracle), conformance-sample and crash
 suites run; tests that need threads or a second process are marked ``host_only`` and skipped
 there, since Pyodide has neither.
@@ -19,7 +19,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-PYODIDE = HERE / "node_modules" / "pyodide"
+PYODIDE = ROOT / "wasm" / "node_modules" / "pyodide"
 WHEELS = ROOT / "build" / "pyodide-test-wheels"
 SUITES = ["tests/sql", "tests/btree", "tests/store", "tests/dbapi", "tests/engine",
           "tests/features", "tests/conformance", "tests/crash"]
