@@ -23,7 +23,9 @@ CREATE TABLE IF NOT EXISTS item(id TEXT PRIMARY KEY, owner TEXT NOT NULL, shared
 CREATE TABLE IF NOT EXISTS acl(user_id TEXT PRIMARY KEY, banned INTEGER);
 """
 
-RULES = {"item": {"read": "owner = :user_id OR shared = 1", "write": "owner = :user_id"}}
+_NOT_BANNED = "NOT EXISTS (SELECT 1 FROM acl WHERE acl.user_id = :user_id AND acl.banned = 1)"
+RULES = {"item": {"read": f"(owner = :user_id OR shared = 1) AND {_NOT_BANNED}",
+                  "write": f"owner = :user_id AND {_NOT_BANNED}"}}
 
 
 def config(**server: Any) -> Any:

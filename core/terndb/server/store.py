@@ -549,8 +549,12 @@ class ServerStore:
             if parsed.tail.strip() or not isinstance(parsed.statement, A.Select):
                 raise Refused(403, "forbidden", "only a single SELECT is allowed without the admin claim; "
                                                 "write through sync push")
-            if _qualified(parsed.statement):
-                raise Refused(403, "forbidden", "schema-qualified table names are not allowed")
+            bad = sorted(n for n in _table_refs(parsed.statement) if n not in self.cfg.tables)
+            if bad:
+                raise Refused(403, "forbidden", f"not readable over SQL without the admin claim: {', '.join(bad)} "
+                                                "(only synced tables, filtered by their read rules)")
+            # Every mention of a synced table now names its rule-filtered view instead.
+            sql = _rename_tables(sql, self.cfg.tables)
             con = self._reader(user)
         try:
             cur = con.execute(sql, params)
@@ -573,14 +577,13 @@ class ServerStore:
             return got[1]
         con = terndb.connect(self.location, check_same_thread=False)
         lit = "'" + user.replace("'", "''") + "'"
+        # Queries may name only synced tables (checked before running), rewritten to these
+        # views; rules that read other tables (an ACL table) see their real rows.
         for name, t in self.con._catalog().tables.items():
             if name in self.cfg.tables:
                 rule = self.cfg.tables[name].read.replace(":user_id", lit)
-                con.execute(f"CREATE TEMP VIEW {P.quote_ident(t.name)} AS SELECT * FROM main.{P.quote_ident(t.name)} "
-                            f"WHERE ({rule})")
-            else:
-                con.execute(f"CREATE TEMP VIEW {P.quote_ident(t.name)} AS SELECT * FROM main.{P.quote_ident(t.name)} "
-                            "WHERE 0")
+                con.execute(f"CREATE TEMP VIEW {P.quote_ident(READ_VIEW + name)} AS SELECT * FROM "
+                            f"{P.quote_ident(t.name)} WHERE ({rule})")
         if len(self._readers) > 64:
             for _, c in self._readers.values():
                 c.close()
@@ -653,13 +656,40 @@ def _validate_txn(t: Any) -> None:
                 raise Refused(400, "malformed", f"bad key: {e}") from e
 
 
-def _qualified(node: Any) -> bool:
-    if isinstance(node, A.TableRef):
-        return node.schema is not None
-    if dataclasses.is_dataclass(node):
-        return any(_qualified(getattr(node, f.name)) for f in dataclasses.fields(node))
-    if isinstance(node, (list, tuple)):
-        return any(_qualified(x) for x in node)
-    if isinstance(node, dict):
-        return any(_qualified(x) for x in node.values())
-    return False
+READ_VIEW = "__terndb_read_"
+
+
+def _rename_tables(sql: str, tables: Any) -> str:
+    """``sql`` with each identifier naming a synced table replaced by its read view's name
+    (a column that shares a table's name breaks the query: it fails closed)."""
+    from ..sql.tokens import QUOTED, WORD, tokenize
+    out = []
+    last = 0
+    for tok in tokenize(sql):
+        if tok.kind in (WORD, QUOTED) and isinstance(tok.value, str) and tok.value.lower() in tables:
+            out.append(sql[last:tok.pos])
+            out.append(P.quote_ident(READ_VIEW + tok.value.lower()))
+            last = tok.pos + len(tok.text)
+    out.append(sql[last:])
+    return "".join(out)
+
+
+def _table_refs(node: Any) -> set[str]:
+    """Every table name a statement reads (schema-qualified names are reported whole, so
+    ``main.item`` cannot bypass the filtered view)."""
+    out: set[str] = set()
+    ctes: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, A.CTE):
+            ctes.add(n.name.lower())
+        if isinstance(n, A.TableRef):
+            out.add(f"{n.schema}.{n.name}".lower() if n.schema else n.name.lower())
+        elif dataclasses.is_dataclass(n) and not isinstance(n, type):
+            stack.extend(getattr(n, f.name) for f in dataclasses.fields(n))
+        elif isinstance(n, (list, tuple)):
+            stack.extend(n)
+        elif isinstance(n, dict):
+            stack.extend(n.values())
+    return out - ctes
