@@ -65,7 +65,7 @@ class SyncApp:
 
     async def _body(self, request: Request) -> Any:
         limit = self.cfg.max_request_bytes
-        chunks = []
+        chunks: list[bytes] = []
         n = 0
         too_large = Refused(413, "too_large", f"request body over {limit} bytes")
         async for chunk in request.stream():
