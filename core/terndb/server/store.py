@@ -41,7 +41,7 @@ META = "_terndb_sync_meta"
 
 INTERNAL = [
     f"CREATE TABLE IF NOT EXISTS {LOG}(off INTEGER PRIMARY KEY, client TEXT, seq INTEGER, hlc TEXT, ops TEXT)",
-    f"CREATE TABLE IF NOT EXISTS {CLOCK}(t TEXT, pk TEXT, clocks TEXT, alive INTEGER, ahlc TEXT, "
+    f"CREATE TABLE IF NOT EXISTS {CLOCK}(t TEXT, pk TEXT, clocks TEXT, alive INTEGER, ahlc TEXT, ghost TEXT, "
     "PRIMARY KEY(t, pk))",
     f"CREATE TABLE IF NOT EXISTS {CLIENTS}(client TEXT PRIMARY KEY, user_id TEXT, applied INTEGER)",
     f"CREATE TABLE IF NOT EXISTS {REJECTS}(client TEXT, seq INTEGER, reason TEXT, rows TEXT, "
@@ -298,6 +298,9 @@ class ServerStore:
                          (self.hw, client, seq, stamp, json.dumps(ops, separators=(",", ":"))))
 
     def _apply_op(self, user: str, op: dict, h: str) -> None:
+        """Merge one operation: the row's existence and each column are last-writer-wins
+        registers on HLC stamps.  A deleted row keeps its column registers (the ghost) until
+        its tombstone expires, so the outcome does not depend on arrival order."""
         con = self.con
         table = op["t"]
         t = self.table(table)
@@ -315,58 +318,57 @@ class ServerStore:
             raise Reject(f"bad value: {e}") from e
         key = P.key_text(op["pk"])
         q = P.quote_ident
-        clk = con.execute(f"SELECT clocks, alive, ahlc FROM {CLOCK} WHERE t = ? AND pk = ?", (table, key)).fetchone()
+        clk = con.execute(f"SELECT clocks, alive, ahlc, ghost FROM {CLOCK} WHERE t = ? AND pk = ?",
+                          (table, key)).fetchone()
         clocks: dict = json.loads(clk[0]) if clk else {}
-        alive = clk[1] if clk else 1
-        ahlc = clk[2] if clk else ""
-        exists = con.execute(f"SELECT 1 FROM {q(name)} WHERE {q(pkcol)} = ?", (pk,)).fetchone() is not None
+        ahlc: str = clk[2] if clk else ""
+        ghost: dict = P.dec_row(json.loads(clk[3])) if clk and clk[3] else {}
+        cur = con.execute(f"SELECT * FROM {q(name)} WHERE {q(pkcol)} = ?", (pk,))
+        row = cur.fetchone()
+        exists = row is not None
         if exists:
             self._check_write(user, table, pkcol, pk, "existing")
         kind = op["op"]
+        alive = exists
+        if kind == "ins":
+            if h >= ahlc:
+                alive, ahlc = True, h
+            cols[pkcol] = pk
+        elif kind == "del":
+            if h >= ahlc:
+                alive, ahlc = False, h
+        elif not exists and clk is None:
+            raise Reject(f"{name} row {pk!r} does not exist")
+        win = {c: v for c, v in cols.items() if clocks.get(c, "") <= h}
+        for c in win:
+            clocks[c] = h
         try:
-            if kind == "ins":
-                if not exists:
-                    if clk is not None and not alive and h < ahlc:
-                        return          # deleted later than this insert: the delete wins
-                    cols[pkcol] = pk
-                    names = list(cols)
-                    con.execute(f"INSERT INTO {q(name)}({', '.join(q(c) for c in names)}) "
-                                f"VALUES ({', '.join('?' * len(names))})", [cols[c] for c in names])
-                    clocks = {c.name: h for c in t.columns}
-                    alive, ahlc = 1, h
-                else:
-                    if h >= ahlc:
-                        ahlc = h
-                    self._set_cols(name, pkcol, pk, cols, clocks, h)
-            elif kind == "upd":
-                if not exists:
-                    if clk is not None:
-                        return          # deleted: delete wins over update
-                    raise Reject(f"{name} row {pk!r} does not exist")
-                self._set_cols(name, pkcol, pk, cols, clocks, h)
-            else:
-                if not exists or h < ahlc:
-                    return              # already gone, or re-created after this delete
+            if exists and alive:
+                win.pop(pkcol, None)
+                if win:
+                    con.execute(f"UPDATE {q(name)} SET {', '.join(f'{q(c)} = ?' for c in win)} "
+                                f"WHERE {q(pkcol)} = ?", [*win.values(), pk])
+                ghost = {}
+            elif row is not None:
+                ghost = {**dict(zip([d[0] for d in cur.description or ()], row)), **win}
                 con.execute(f"DELETE FROM {q(name)} WHERE {q(pkcol)} = ?", (pk,))
-                alive, ahlc = 0, h
+            elif alive:
+                full = {**ghost, **win, pkcol: pk}
+                full = {c: v for c, v in full.items() if c.lower() in colnames}
+                con.execute(f"INSERT INTO {q(name)}({', '.join(q(c) for c in full)}) "
+                            f"VALUES ({', '.join('?' * len(full))})", list(full.values()))
+                ghost = {}
+            else:
+                ghost.update(win)
         except E.IntegrityError as e:
             raise Reject(f"constraint failed: {e}") from e
         except E.Error as e:
             raise Reject(f"{type(e).__name__}: {e}") from e
         if alive:
             self._check_write(user, table, pkcol, pk, "new")
-        con.execute(f"INSERT OR REPLACE INTO {CLOCK}(t, pk, clocks, alive, ahlc) VALUES (?, ?, ?, ?, ?)",
-                    (table, key, json.dumps(clocks, sort_keys=True), alive, ahlc))
-
-    def _set_cols(self, name: str, pkcol: str, pk: Any, cols: dict, clocks: dict, h: str) -> None:
-        win = {c: v for c, v in cols.items() if c != pkcol and clocks.get(c, "") <= h}
-        if not win:
-            return
-        for c in win:
-            clocks[c] = h
-        q = P.quote_ident
-        self.con.execute(f"UPDATE {q(name)} SET {', '.join(f'{q(c)} = ?' for c in win)} WHERE {q(pkcol)} = ?",
-                         [*win.values(), pk])
+        con.execute(f"INSERT OR REPLACE INTO {CLOCK}(t, pk, clocks, alive, ahlc, ghost) VALUES (?, ?, ?, ?, ?, ?)",
+                    (table, key, json.dumps(clocks, sort_keys=True), int(alive), ahlc,
+                     json.dumps(P.enc_row(ghost)) if ghost else None))
 
     def _admin_hook(self, con: Any, txn: Any) -> None:
         """Writes that do not come through push (SQL over HTTP, the schema script) are logged
@@ -390,18 +392,16 @@ class ServerStore:
                 for c in mine:
                     t = cat.tables[c.table.lower()]
                     pki = t.pk[0]
+                    names = [col.name for col in t.columns]
                     for img, alive in ((c.old, 0), (c.new, 1)):
-                        if img is None:
+                        if img is None or (alive == 0 and c.new is not None and c.new[pki] == img[pki]):
                             continue
                         key = P.key_text(P.enc(img[pki]))
-                        if alive:
-                            clocks = {col.name: stamp for col in t.columns}
-                        else:
-                            r = con.execute(f"SELECT clocks FROM {CLOCK} WHERE t = ? AND pk = ?",
-                                            (c.table.lower(), key)).fetchone()
-                            clocks = json.loads(r[0]) if r else {}
-                        con.execute(f"INSERT OR REPLACE INTO {CLOCK}(t, pk, clocks, alive, ahlc) VALUES (?, ?, ?, ?, ?)",
-                                    (c.table.lower(), key, json.dumps(clocks, sort_keys=True), alive, stamp))
+                        clocks = {n: stamp for n in names}
+                        ghost = None if alive else json.dumps(P.enc_row(dict(zip(names, img))))
+                        con.execute(f"INSERT OR REPLACE INTO {CLOCK}(t, pk, clocks, alive, ahlc, ghost) "
+                                    "VALUES (?, ?, ?, ?, ?, ?)",
+                                    (c.table.lower(), key, json.dumps(clocks, sort_keys=True), alive, stamp, ghost))
                 self._log("", 0, stamp, mine)
             if schema or other:
                 self.gen = int(self._meta("gen") or 1) + 1
