@@ -5,6 +5,7 @@
 #   ./build.sh test     run the whole test suite (what CI runs)
 #   ./build.sh slt      run the whole sqllogictest corpus, pass rates per directory
 #   ./build.sh bench    run the benchmarks (not tests) and print a report
+#   ./build.sh bench-sync  run the sync benchmark (50 clients against terndb serve)
 #   ./build.sh setup    only create .venv and install the packages
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -45,11 +46,15 @@ case "$cmd" in
     setup
     "$PY" -m bench.run "$@"
     ;;
+  bench-sync)
+    setup
+    "$PY" -m bench.sync "$@"
+    ;;
   demo)
     setup
     "$PY" -m terndb.cli.demo "$@"
     ;;
   *)
-    sed -n '2,9p' "$0"
+    sed -n '2,10p' "$0"
     ;;
 esac

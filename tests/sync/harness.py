@@ -71,6 +71,8 @@ class ThreadServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+        self.sa.writer.shutdown(wait=True)
+        self.sa.reader.shutdown(wait=True)
         self.sa.store.close()
 
 
