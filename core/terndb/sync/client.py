@@ -294,9 +294,11 @@ class SyncClient:
             self._ensure_table(name, info)
             con.execute(f"DELETE FROM {quote_ident(name)}")
             cols = info["columns"]
-            sql = (f"INSERT OR REPLACE INTO {quote_ident(name)}({', '.join(quote_ident(c) for c in cols)}) "
+            # The table is empty now: a plain INSERT takes executemany's compiled bulk path.
+            sql = (f"INSERT INTO {quote_ident(name)}({', '.join(quote_ident(c) for c in cols)}) "
                    f"VALUES ({', '.join('?' * len(cols))})")
-            con.executemany(sql, [[dec(v) for v in row] for row in info.get("rows", [])])
+            con.executemany(sql, [[dec(v) if isinstance(v, dict) else v for v in row]
+                                  for row in info.get("rows", [])])
         self._replay(self._on_top())
 
     def _ensure_table(self, name: str, info: dict) -> None:
