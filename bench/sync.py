@@ -4,6 +4,8 @@
 
 Phases (the server is a real `terndb serve` subprocess on 127.0.0.1, file-backed):
 
+0. push-only: every client commits one-row transactions and uploads them in a closed
+   loop, downloading nothing: the server's merge capacity (group commit included).
 1. saturation: every client, in a closed loop, commits a one-row transaction and runs
    a sync round (push, then pull to the end).  Reports merged changes per second at the
    server (from its /metrics counters) over the window.
@@ -39,6 +41,7 @@ import terndb  # noqa: E402
 from terndb.server import auth  # noqa: E402
 from terndb.sync import SyncError  # noqa: E402
 from terndb.sync.client import SyncClient, run_round, urllib_post  # noqa: E402
+from terndb.sync.protocol import dumps  # noqa: E402
 
 SECRET = "bench-secret"
 CONFIG = '''
@@ -108,6 +111,7 @@ class Client(threading.Thread):
         con = terndb.connect(f"memory://bench-{self.mode}-{self.i}-{id(self)}", check_same_thread=False)
         client = SyncClient(con, [{"table": "msg"}])
         t = tok()
+        headers = {"Authorization": f"Bearer {t}", "Content-Type": "application/json"}
         run_round(client, self.url, t, urllib_post())
         self.barrier.wait()
         rnd = random.Random(self.i)
@@ -115,7 +119,16 @@ class Client(threading.Thread):
         n = 0
         while time.time() < self.deadline:
             try:
-                if self.mode == "saturate" or time.time() >= next_write:
+                if self.mode == "push-only":
+                    # Server merge capacity: upload only, nothing to fan out to the clients.
+                    con.execute("INSERT INTO msg VALUES (?, ?, ?, ?)", (f"{self.i}-{n}", self.i, time.time(), "x" * 40))
+                    con.commit()
+                    n += 1
+                    self.writes += 1
+                    while (req := client.push_request()) is not None:
+                        status, data = self.inner(self.url + "/v1/push", dumps(req), headers)
+                        client.handle_push(status, json.loads(data))
+                elif self.mode == "saturate" or time.time() >= next_write:
                     con.execute("INSERT INTO msg VALUES (?, ?, ?, ?)", (f"{self.i}-{n}", self.i, time.time(), "x" * 40))
                     con.commit()
                     n += 1
@@ -145,11 +158,13 @@ def run_clients(url: str, n: int, mode: str, seconds: float, interval: float) ->
         c.deadline = end
     time.sleep(warm)
     m0 = metrics(url)
+    c0 = time.process_time()
     t0 = time.time()
     for c in clients:
         c.latencies.clear()
     time.sleep(max(0.0, end - time.time()))
     m1 = metrics(url)
+    c1 = time.process_time()
     t1 = time.time()
     for c in clients:
         c.join(60)
@@ -159,12 +174,16 @@ def run_clients(url: str, n: int, mode: str, seconds: float, interval: float) ->
         "clients": n, "seconds": round(dt, 2),
         "merged_changes_per_s": round((m1["terndb_sync_ops_merged_total"] - m0["terndb_sync_ops_merged_total"]) / dt, 1),
         "txns_per_s": round((m1["terndb_sync_txns_applied_total"] - m0["terndb_sync_txns_applied_total"]) / dt, 1),
+        "push_requests_per_commit": round((m1["terndb_sync_push_requests_total"] - m0["terndb_sync_push_requests_total"])
+                                          / max(1.0, m1["terndb_sync_commits_total"] - m0["terndb_sync_commits_total"]), 2),
         "pulls_per_s": round((m1["terndb_sync_pull_requests_total"] - m0["terndb_sync_pull_requests_total"]) / dt, 1),
         "arrivals": len(lat),
         "latency_p50_ms": round(1000 * lat[len(lat) // 2], 1) if lat else None,
         "latency_p99_ms": round(1000 * lat[min(len(lat) - 1, int(len(lat) * 0.99))], 1) if lat else None,
         "client_errors": sum(c.errors for c in clients),
         "server_max_rss_mib": round(m1["terndb_sync_max_rss_bytes"] / 2**20, 1),
+        "server_cpu_share": round((m1["terndb_sync_cpu_seconds"] - m0["terndb_sync_cpu_seconds"]) / dt, 2),
+        "clients_cpu_share": round((c1 - c0) / dt, 2),
     }
 
 
@@ -230,7 +249,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=15.0)
     ap.add_argument("--interval", type=float, default=1.0, help="seconds between writes per client (latency phase)")
     ap.add_argument("--rows", type=int, default=100_000)
-    ap.add_argument("--only", choices=["saturate", "latency", "initial"], action="append")
+    ap.add_argument("--only", choices=["push-only", "saturate", "latency", "initial"], action="append")
     ap.add_argument("--json", help="write the results here")
     args = ap.parse_args()
     results: dict[str, Any] = {"python": sys.version.split()[0], "cpus": os.cpu_count()}
@@ -238,8 +257,8 @@ def main() -> int:
         tmp = Path(d)
         cfg = tmp / "terndb.toml"
         cfg.write_text(CONFIG)
-        only = set(args.only or ["saturate", "latency", "initial"])
-        for mode in ("saturate", "latency"):
+        only = set(args.only or ["push-only", "saturate", "latency", "initial"])
+        for mode in ("push-only", "saturate", "latency"):
             if mode not in only:
                 continue
             proc, url = start_server(tmp / f"server-{mode}", cfg)

@@ -195,6 +195,7 @@ class SyncApp:
         gauges = {"log_high_water": s.committed_hw, "log_floor": s.floor, "generation": s.gen,
                   "long_polls_waiting": self.waiting,
                   "max_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                  "cpu_seconds": round(time.process_time(), 3),
                   "uptime_seconds": round(time.time() - self.started, 3)}
         for k, v in gauges.items():
             lines.append(f"# TYPE terndb_sync_{k} gauge")
