@@ -557,12 +557,13 @@ class SyncLoop:
     """Background sync in a thread: long-poll rounds, exponential backoff with jitter on errors.
 
     Uses its own connection to the same database (so the application's connection stays
-    single-threaded).  ``on_error(exc)`` sees every failure; an AuthError also calls
+    single-threaded).  Local commits are uploaded at once when idle, else when the current
+    long-poll (``wait`` seconds) returns.  ``on_error(exc)`` sees every failure; an AuthError also calls
     ``token`` again on the next attempt when it is a callable.
     """
 
     def __init__(self, con: Any, url: str, token: Any = None, subscriptions: Optional[list] = None,
-                 wait: float = 20.0, min_backoff: float = 0.5, max_backoff: float = 30.0,
+                 wait: float = 1.0, min_backoff: float = 0.5, max_backoff: float = 30.0,
                  on_error: Optional[Callable[[BaseException], Any]] = None,
                  on_round: Optional[Callable[[RoundResult], Any]] = None, **kw: Any):
         from ..dbapi.connection import Connection
@@ -599,10 +600,11 @@ class SyncLoop:
         backoff = self.min_backoff
         while not self._stop.is_set():
             try:
-                # Short waits while local writes are queued, long-poll when idle.
+                # No wait while local writes are queued; otherwise long-poll for ``wait``
+                # seconds (a local commit is uploaded at the latest when the poll returns).
                 wait = 0.0 if self.client.pending_count() else self.wait
                 self._kick.clear()
-                r = run_round(self.client, self.url, self.token, wait=min(wait, 1.0))
+                r = run_round(self.client, self.url, self.token, wait=wait)
                 self.rounds += 1
                 backoff = self.min_backoff
                 if self.on_round:
