@@ -208,6 +208,10 @@ def test_bad_input_refused_with_clear_status(server):
          "subscriptions"),
         (dict(path="/v1/pull", body={"v": 1, "client": "c", "subscriptions": [
             {"table": "item", "where": {"nosuch": 1}}]}), 400, "subscriptions"),
+        (dict(path="/v1/pull", body={"v": 1, "client": "c", "subscriptions": [
+            {"table": "item", "where": {"a": [[1]]}}]}), 400, "subscriptions"),
+        (dict(path="/v1/sql", body={"sql": 5}), 400, "malformed"),
+        (dict(path="/v1/sql", body={"sql": "SELECT ?", "params": [{"$x": 1}]}), 400, "malformed"),
     ]
     for kw, status, code in cases:
         st, body = post(server, kw["path"], kw["body"], tok, raw=kw.get("raw"))
@@ -217,6 +221,11 @@ def test_bad_input_refused_with_clear_status(server):
                     (token("alice", secret="wrong"), "signature"), ("a.b.c", "malformed")):
         st, body = post(server, "/v1/push", {"v": 1, "client": "c", "txns": [ok_txn]}, tk)
         assert st == 401 and why in body["error"]
+    # A malformed cursor is not an error: it is not servable, so the answer is a reset.
+    for cursor in ([{"x": 1}, 0, 1, "h"], ["e", True, 1, "h"], "junk", [1, 2]):
+        st, body = post(server, "/v1/pull", {"v": 1, "client": "c", "cursor": cursor, "subscriptions": ["item"]},
+                        tok)
+        assert st == 200 and body["reset"] is True
     assert server.store.hw == hw and server_rows(server) == []
 
 

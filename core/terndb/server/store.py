@@ -173,8 +173,9 @@ class ServerStore:
     def _visible(self, user: str, table: str, row: Optional[dict], subs: list[dict]) -> bool:
         if row is None:
             return False
+        lower = {k.lower(): v for k, v in row.items()}
         matching = [s for s in subs if s["table"] == table and all(
-            row.get(c) in [P.dec(v) for v in vals] for c, vals in s["where"].items())]
+            lower.get(c) in [P.dec(v) for v in vals] for c, vals in s["where"].items())]
         if not matching:
             return False
         if self.cfg.tables[table].read.strip().lower() in ("1", "true"):
@@ -462,7 +463,8 @@ class ServerStore:
         if not (isinstance(cursor, list) and len(cursor) == 4):
             return False
         epoch, off, gen, sh = cursor
-        if not isinstance(off, int) or gen != self.gen or sh != subs_hash:
+        if not isinstance(epoch, str) or not isinstance(off, int) or isinstance(off, bool) \
+                or gen != self.gen or sh != subs_hash:
             return False
         if off < self.floor - 1 or off > self.committed_hw:
             return False
