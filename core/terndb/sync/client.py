@@ -267,11 +267,17 @@ class SyncClient:
         top = self._on_top()
         self._rewind(top)
         seen: list[int] = []
+        # All entries apply in this one local transaction, so only each row's final state
+        # matters (nothing in between is ever visible): coalesce, then bulk-apply.
+        final: dict[tuple[str, str], dict] = {}
         for e in entries:
             for op in e.get("ops", []):
-                self._apply_server_op(op)
+                k = (op["t"], json.dumps(op["pk"]))
+                final.pop(k, None)
+                final[k] = op
             if e.get("mine") is not None:
                 seen.append(int(e["mine"]))
+        self._apply_final(list(final.values()))
         if seen:
             con.executemany(f"UPDATE {OUTBOX} SET status = 'done' WHERE seq = ?", [(s,) for s in seen])
         seen_set = set(seen)
@@ -328,6 +334,33 @@ class SyncClient:
         cols = list(row)
         con.execute(f"INSERT OR REPLACE INTO {quote_ident(table)}({', '.join(quote_ident(c) for c in cols)}) "
                     f"VALUES ({', '.join('?' * len(cols))})", [row[c] for c in cols])
+
+    def _apply_final(self, ops: list[dict]) -> None:
+        """Set each row to its final server state: delete by key, then plain INSERTs through
+        executemany's bulk path."""
+        con = self.con
+        tables = con._catalog().tables
+        by_table: dict[str, list[dict]] = {}
+        for op in ops:
+            if op["t"].lower() in tables:
+                by_table.setdefault(op["t"], []).append(op)
+        for table, tops in by_table.items():
+            pkc = self._pk_col(table)
+            known = {c.name.lower() for c in tables[table.lower()].columns}
+            delete = f"DELETE FROM {quote_ident(table)} WHERE {quote_ident(pkc)} = ?"
+            for op in tops:
+                con.execute(delete, (dec(op["pk"]),))
+            groups: dict[tuple, list] = {}
+            for op in tops:
+                row = op.get("row")
+                if row is None:
+                    continue
+                cols = tuple(c for c in row if c.lower() in known)
+                groups.setdefault(cols, []).append([dec(row[c]) if isinstance(row[c], dict) else row[c]
+                                                    for c in cols])
+            for cols, rows in groups.items():
+                con.executemany(f"INSERT INTO {quote_ident(table)}({', '.join(quote_ident(c) for c in cols)}) "
+                                f"VALUES ({', '.join('?' * len(cols))})", rows)
 
     def _apply_server_op(self, op: dict) -> None:
         table = op["t"]
