@@ -518,3 +518,34 @@ def test_static_directory_is_served(tmp_path):
         assert st == 200 and body["reset"]
     finally:
         srv.stop()
+
+
+def test_async_background_loop_without_threads(server, tmp_path):
+    """The Pyodide background loop (an asyncio task) against the real server."""
+    from terndb.sync import sync_loop_async
+    a, b = mk(tmp_path, "a"), mk(tmp_path, "b")
+    sync(a, server, "alice")
+    sync(b, server, "alice")
+    blocking = urllib_post()
+
+    async def apost(url, data, headers):
+        return await asyncio.to_thread(blocking, url, data, headers)
+
+    async def main():
+        stop = asyncio.Event()
+        errors = []
+        ta = asyncio.ensure_future(sync_loop_async(a, server.url, token=lambda: token("alice"), stop=stop,
+                                                   fetch=apost, wait=0.2, on_error=errors.append))
+        tb = asyncio.ensure_future(sync_loop_async(b, server.url, token=lambda: token("alice"), stop=stop,
+                                                   fetch=apost, wait=0.2, on_error=errors.append))
+        a.execute("INSERT INTO item(id, owner, a) VALUES ('async', 'alice', 1)")
+        a.commit()
+        for _ in range(200):
+            if rows(b) == [("async", "alice", 0, 1, None)]:
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.gather(ta, tb)
+        return errors
+    assert asyncio.run(main()) == []
+    assert rows(b) == [("async", "alice", 0, 1, None)]

@@ -586,6 +586,34 @@ async def sync_once_async(con: Any, url: str, token: Any = None, subscriptions: 
     return await run_round_async(client_for(con, subscriptions, **kw), url, token, fetch, wait)
 
 
+async def sync_loop_async(con: Any, url: str, token: Any = None, subscriptions: Optional[list] = None,
+                          wait: float = 1.0, min_backoff: float = 0.5, max_backoff: float = 30.0,
+                          on_error: Optional[Callable[[BaseException], Any]] = None,
+                          on_round: Optional[Callable[[RoundResult], Any]] = None,
+                          stop: Any = None, fetch: Any = None, **kw: Any) -> None:
+    """Background sync for Pyodide: an asyncio task (no threads) running rounds until
+    ``stop`` (an ``asyncio.Event``) is set, with exponential backoff and jitter on errors.
+
+        task = asyncio.ensure_future(sync_loop_async(con, url, token=get_token, stop=ev))
+    """
+    import asyncio
+    client = client_for(con, subscriptions, **kw)
+    backoff = min_backoff
+    while stop is None or not stop.is_set():
+        try:
+            w = 0.0 if client.pending_count() else wait
+            r = await run_round_async(client, url, token, fetch, wait=w)
+            backoff = min_backoff
+            if on_round is not None:
+                on_round(r)
+            await asyncio.sleep(0.05)
+        except Exception as e:
+            if on_error is not None:
+                on_error(e)
+            await asyncio.sleep(backoff * (0.5 + random.random()))
+            backoff = min(max_backoff, backoff * 2)
+
+
 class SyncLoop:
     """Background sync in a thread: long-poll rounds, exponential backoff with jitter on errors.
 
