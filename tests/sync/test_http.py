@@ -549,3 +549,26 @@ def test_async_background_loop_without_threads(server, tmp_path):
         return errors
     assert asyncio.run(main()) == []
     assert rows(b) == [("async", "alice", 0, 1, None)]
+
+
+def test_automatic_compaction_resets_a_lagging_client(tmp_path):
+    srv = ThreadServer(str(tmp_path / "server"), config(log_keep=2))
+    try:
+        alice, bob = mk(tmp_path, "alice"), mk(tmp_path, "bob")
+        sync(alice, srv, "alice")
+        sync(bob, srv, "bob")
+        bob.execute("INSERT INTO item(id, owner) VALUES ('bob-offline', 'bob')")
+        bob.commit()
+        for i in range(8):
+            alice.execute("INSERT INTO item(id, owner, shared) VALUES (?, 'alice', 1)", (f"a{i}",))
+            alice.commit()
+            sync(alice, srv, "alice")
+        assert srv.store.floor > 1          # compacted by the server on its own
+        r = sync(bob, srv, "bob")
+        assert r.reset and r.acked == 1
+        assert [x[0] for x in rows(bob)] == [f"a{i}" for i in range(8)] + ["bob-offline"]
+        sync(alice, srv, "alice")
+        assert rows(bob) == server_rows(srv)
+        assert rows(alice) == [r for r in server_rows(srv) if r[1] == "alice"]   # bob's row is private
+    finally:
+        srv.stop()
