@@ -5,6 +5,7 @@
 #   ./build.sh test     run the whole test suite (what CI runs)
 #   ./build.sh slt      run the whole sqllogictest corpus, pass rates per directory
 #   ./build.sh bench    run the benchmarks (not tests) and print a report
+#   ./build.sh bench-sync  run the sync benchmark (50 clients against terndb serve)
 #   ./build.sh setup    only create .venv and install the packages
 #   ./build.sh wasm     only build the browser/Node bundle (wasm/dist)
 #   ./build.sh bench-browser   browser benchmarks (TernDB vs PGlite vs sqlite3 in Pyodide)
@@ -22,7 +23,7 @@ setup() {
   local stamp="$VENV/.terndb-setup"
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ build.sh -nt "$stamp" ]; then
     "$PY" -m pip install --quiet --upgrade pip
-    "$PY" -m pip install --quiet -e ".[test,arrow]" pyinstrument
+    "$PY" -m pip install --quiet -e ".[test,arrow,server]" pyinstrument
     touch "$stamp"
   fi
 }
@@ -98,12 +99,16 @@ case "$cmd" in
     (cd bench/browser && npm install --no-audit --no-fund --loglevel=error)
     "$PY" -m bench.browser.run "$@"
     ;;
+  bench-sync)
+    setup
+    "$PY" -m bench.sync "$@"
+    ;;
   demo)
     setup
     build_wasm
     "$PY" -m terndb.cli.demo "$@"
     ;;
   *)
-    sed -n '2,11p' "$0"
+    sed -n '2,12p' "$0"
     ;;
 esac
