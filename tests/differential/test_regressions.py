@@ -36,6 +36,13 @@ AFFINITY = [
     # round() to zero digits of a small negative value is 0.0, not -0.0 (to one digit it is -0.0).
     P(["SELECT round(-0.3), round('-0.3'), round(-1e-300), round(-0.04, 1), round(-0.3, 1)"],
       id="round-negative-to-zero"),
+    # ceil()/floor() of infinities are infinities (TernDB crashed); signed zeros as in C.
+    P(["SELECT ceil(9e999), ceil(-9e999), floor(9e999), ceil(-0.5), floor(-0.0), floor(0.3)"],
+      id="ceil-floor-infinity-and-zero"),
+    # A compound's ORDER BY collation: the leftmost member that has one for the column.
+    P(["CREATE TABLE t4(c COLLATE NOCASE)",
+       "INSERT INTO t4 VALUES ('a'), ('ABC'), ('b')",
+       "SELECT round('1e3'), 1 UNION SELECT c, 2 FROM t4 ORDER BY 1"], id="compound-order-by-collation"),
     # printf() writes infinities as Inf / -Inf with sign flags and space padding.
     P(["SELECT printf('%e|%f|%10g|%-6E|%+f|% f|%05.1f', 9e999, -9e999, 9e999, 9e999, 9e999, 9e999, -9e999)"],
       id="printf-infinity"),

@@ -110,3 +110,17 @@ class FaultyPost:
             self.faults += 1
             raise SyncError("injected: response lost", 0, "network")
         return status, body
+
+
+def run_async(coro: Any) -> Any:
+    """``asyncio.run(coro)`` on this thread, even when this thread is marked as running an
+    event loop: pytest-playwright's sync API keeps its loop parked (in a greenlet) on the
+    main thread once a browser test has run.  That loop does not run while this one does."""
+    parked = asyncio.events._get_running_loop()
+    asyncio.events._set_running_loop(None)
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        loop.close()
+        asyncio.events._set_running_loop(parked)

@@ -17,7 +17,7 @@ from terndb.sync import AuthError, SyncLoop
 from terndb.sync.client import client_for, run_round_async, urllib_post
 from terndb.sync.protocol import PROTOCOL_VERSION, dumps
 
-from .harness import SECRET, ThreadServer, config, token
+from .harness import SECRET, ThreadServer, config, run_async, token
 
 SUBS = [{"table": "item"}]
 
@@ -499,7 +499,7 @@ def test_async_round_over_an_awaitable_transport(server, tmp_path):
 
     async def apost(url, data, headers):
         return await asyncio.to_thread(blocking, url, data, headers)
-    r = asyncio.run(run_round_async(client, server.url, token("alice"), fetch=apost))
+    r = run_async(run_round_async(client, server.url, token("alice"), fetch=apost))
     assert r.acked == 1 and r.reset
     assert server_rows(server) == rows(a) == [("z", "alice", 0, None, None)]
 
@@ -547,7 +547,7 @@ def test_async_background_loop_without_threads(server, tmp_path):
         stop.set()
         await asyncio.gather(ta, tb)
         return errors
-    assert asyncio.run(main()) == []
+    assert run_async(main()) == []
     assert rows(b) == [("async", "alice", 0, 1, None)]
 
 

@@ -727,16 +727,18 @@ def _math2(fn: Callable[[float, float], float], x: Any, y: Any) -> Any:
 
 def f_ceil(x: Any) -> Any:
     x = _numeric_value(x)
-    if x is None or type(x) is int:
+    if x is None or type(x) is int or not math.isfinite(x):
         return x
-    return float(math.ceil(x))
+    r = float(math.ceil(x))
+    return math.copysign(0.0, x) if r == 0 else r     # ceil(-0.5) is -0.0, as in C
 
 
 def f_floor(x: Any) -> Any:
     x = _numeric_value(x)
-    if x is None or type(x) is int:
+    if x is None or type(x) is int or not math.isfinite(x):
         return x
-    return float(math.floor(x))
+    r = float(math.floor(x))
+    return math.copysign(0.0, x) if r == 0 else r
 
 
 def f_mod(x: Any, y: Any) -> Any:

@@ -1378,6 +1378,10 @@ class SelectCompiler(ExprCompiler):
                                "number of result columns")
         names = queries[0].names
         metas = queries[0].metas
+        # A column's collation comes from the leftmost member that has one for it (a column
+        # reference always does, BINARY by default), as SQLite's multiSelectCollSeq() finds it.
+        compound_colls = [next((q.metas[i].coll for q in queries if q.metas[i].coll is not None), None)
+                          for i in range(width)]
         # ORDER BY of a compound refers to result columns.
         keys: list[tuple[int, bool, Optional[bool], Optional[str]]] = []
         for t in sel.order_by:
@@ -1411,12 +1415,12 @@ class SelectCompiler(ExprCompiler):
             if idx is None:
                 raise self.err("1st ORDER BY term does not match any column in the result set")
             if coll is None:
-                coll = metas[idx].coll if metas[idx].coll not in (None, "BINARY") else None
+                coll = compound_colls[idx] if compound_colls[idx] != "BINARY" else None
             keys.append((idx, t.desc, t.nulls_first, coll))
         all_rows = self.mod.fresh("_rows")
         fn.emit(f"{all_rows} = []")
         # Rows are the same when equal under the result columns' collations.
-        colls = tuple(m.coll if m.coll not in (None, "BINARY") else None for m in metas)
+        colls = tuple(c if c != "BINARY" else None for c in compound_colls)
         kf = self.mod.const((lambda r, c=colls: tuple(_fold_value(v, x) for v, x in zip(r, c)))
                             if any(colls) else (lambda r: r), "_rowkey")
         for (op, _), q in zip(parts, queries):
