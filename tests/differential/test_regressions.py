@@ -43,6 +43,9 @@ AFFINITY = [
     P(["CREATE TABLE t4(c COLLATE NOCASE)",
        "INSERT INTO t4 VALUES ('a'), ('ABC'), ('b')",
        "SELECT round('1e3'), 1 UNION SELECT c, 2 FROM t4 ORDER BY 1"], id="compound-order-by-collation"),
+    # Aggregates read real-looking text as REAL, even when integral ('1000.0').
+    P(["SELECT sum(x), typeof(sum(x)), total(x), avg(x), sum(y), typeof(sum(y)) FROM "
+       "(SELECT '1000.0' x, '12' y UNION ALL SELECT '1e3', ' 7 ')"], id="aggregate-real-looking-text"),
     # printf() writes infinities as Inf / -Inf with sign flags and space padding.
     P(["SELECT printf('%e|%f|%10g|%-6E|%+f|% f|%05.1f', 9e999, -9e999, 9e999, 9e999, 9e999, 9e999, -9e999)"],
       id="printf-infinity"),

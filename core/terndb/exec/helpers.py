@@ -468,7 +468,7 @@ def agg_number(v: Any) -> Any:
         return v
     if t is bytes:
         v = v.decode("utf-8", "replace")
-    n = R.numeric_text(v)
+    n = R.numeric_text(v, try_int=False)
     if n is not None:
         return n
     return float(R.text_to_number(v))

@@ -136,11 +136,12 @@ def text_to_int(s: str) -> int:
     return _clamp_int(int(m.group(1)))
 
 
-def numeric_text(s: str) -> Any:
+def numeric_text(s: str, try_int: bool = True) -> Any:
     """If ``s`` is a well-formed number, its INTEGER or REAL value; else None.
 
     Like SQLite's applyNumericAffinity: an integer literal is INTEGER; a real
-    literal is INTEGER only when exactly integral and below 2**51.
+    literal is INTEGER only when exactly integral and below 2**51, and only with
+    ``try_int`` (aggregates read '1000.0' as REAL: sqlite3_value_numeric_type).
     """
     m = _WELL_FORMED.match(s)
     if m is None:
@@ -152,7 +153,7 @@ def numeric_text(s: str) -> Any:
             return i
         return float(i)
     f = float(num)
-    if f.is_integer() and -_EXACT_LIMIT <= f < _EXACT_LIMIT:
+    if try_int and f.is_integer() and -_EXACT_LIMIT <= f < _EXACT_LIMIT:
         return int(f)
     return f
 
