@@ -6,6 +6,8 @@
 #   ./build.sh slt      run the whole sqllogictest corpus, pass rates per directory
 #   ./build.sh bench    run the benchmarks (not tests) and print a report
 #   ./build.sh setup    only create .venv and install the packages
+#   ./build.sh wasm     only build the browser/Node bundle (wasm/dist)
+#   ./build.sh bench-browser   browser benchmarks (TernDB vs PGlite vs sqlite3 in Pyodide)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -41,6 +43,31 @@ pyodide_test_env() {
   fi
 }
 
+# The browser/Node bundle: npm packages in wasm/, the terndb wheel byte-compiled
+# by Pyodide's Python, Pyodide's runtime and an extended lock file in wasm/dist/.
+# Skipped when wasm/dist is newer than every input.
+build_wasm() {
+  command -v node >/dev/null || { echo "build_wasm: node (20+) is required" >&2; return 1; }
+  if [ ! -d wasm/node_modules/pyodide ] || [ wasm/package.json -nt wasm/node_modules/.package-lock.json ]; then
+    (cd wasm && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; \
+      else npm install --no-audit --no-fund --loglevel=error; fi)
+  fi
+  local stamp=wasm/dist/build-info.json
+  if [ -f "$stamp" ] && [ -z "$(find core/terndb wasm/tools pyproject.toml wasm/node_modules/pyodide/package.json \
+        -newer "$stamp" -not -name '*.pyc' -not -path '*/__pycache__*' -print -quit)" ]; then
+    return 0
+  fi
+  "$PY" wasm/tools/build.py
+}
+
+# Debian's chromium for the browser tests (Playwright drives it; no browser download).
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium
+}
+
 cmd="${1:-help}"
 shift || true
 case "$cmd" in
@@ -50,6 +77,8 @@ case "$cmd" in
   test)
     setup
     pyodide_test_env
+    build_wasm
+    ensure_chromium
     "$PY" -m mypy core/terndb
     TERNDB_SLT_DIR="$CORPUS" "$PY" -m pytest -q "$@"
     ;;
@@ -62,11 +91,16 @@ case "$cmd" in
     setup
     "$PY" -m bench.run "$@"
     ;;
+  wasm)
+    setup
+    build_wasm
+    ;;
   demo)
     setup
+    build_wasm
     "$PY" -m terndb.cli.demo "$@"
     ;;
   *)
-    sed -n '2,9p' "$0"
+    sed -n '2,11p' "$0"
     ;;
 esac

@@ -20,7 +20,7 @@ from .dbapi.row import Row
 from .engine import Change, ChangeSet
 from .errors import (DatabaseError, DataError, Error, IntegrityError, InterfaceError, InternalError,
                      NotSupportedError, OperationalError, ProgrammingError, Warning)
-from .engine import open_database
+from .engine import open_database, open_database_async
 from .vfs import resolve
 
 __version__ = "0.1.0"
@@ -53,8 +53,29 @@ def connect(database: Any, timeout: float = 5.0, isolation_level: Optional[str] 
                       readonly=readonly)
 
 
+async def connect_async(database: Any, timeout: float = 5.0,
+                        isolation_level: Optional[str] = "DEFERRED", check_same_thread: bool = True,
+                        cached_statements: int = 256, *, readonly: bool = False,
+                        **kwargs: Any) -> Connection:
+    """:func:`connect` for backends that load asynchronously (``idb://``, ``opfs://`` in Pyodide).
+
+    Works for every URL; use ``await con.commit_async()`` or ``await con.flush()``
+    to wait until commits are durable.
+    """
+    import os
+    if isinstance(database, os.PathLike):
+        database = os.fspath(database)
+    if not isinstance(database, str):
+        raise ProgrammingError(f"database must be a path or URL string, not {type(database).__name__}")
+    key, make_backend, location = resolve(database, readonly=readonly)
+    db = await open_database_async(key, make_backend, readonly)
+    return Connection(db, location, timeout=timeout, isolation_level=isolation_level,
+                      check_same_thread=check_same_thread, cached_statements=cached_statements,
+                      readonly=readonly)
+
+
 __all__ = [
-    "connect", "Connection", "Cursor", "Row", "Change", "ChangeSet", "Warning", "Error",
+    "connect", "connect_async", "Connection", "Cursor", "Row", "Change", "ChangeSet", "Warning", "Error",
     "InterfaceError", "DatabaseError", "DataError", "OperationalError", "IntegrityError",
     "InternalError", "ProgrammingError", "NotSupportedError", "apilevel", "threadsafety",
     "paramstyle", "__version__",

@@ -139,6 +139,37 @@ class Database:
     def snapshot(self) -> State:
         return self.committed
 
+    def reset(self) -> None:
+        """Reload the committed state from the backend, after an asynchronous flush failed.
+
+        The in-memory state already showed the failed commit; the backend has
+        reverted to its last durable state, so everything is rebuilt from there.
+        """
+        self.store = Store(self.backend)
+        self.cache = NodeCache(self.store)
+        self.readers = Trees(self.cache, -2)
+        self.committed = self._load_state()
+
+    async def flush(self) -> None:
+        """Wait until every commit so far is durable (backends with ``async_flush``).
+
+        A failed flush loses only the commits it covered: the backend reverts to
+        its last durable state and this database reloads from it.
+        """
+        pending = self.backend.flush()
+        if pending is None:
+            return
+        try:
+            await pending
+        except BaseException as e:
+            recover = getattr(self.backend, "recover", None)
+            if recover is not None:
+                recover()
+            self.reset()
+            if isinstance(e, DatabaseError):
+                raise
+            raise OperationalError(f"disk I/O error: commit to {self.store.name!r} failed: {e}") from e
+
     def begin(self, timeout: float, owner: Any) -> "Txn":
         """Become the writer, waiting up to ``timeout`` seconds for another writer."""
         if not self.write_lock.acquire(timeout=max(timeout, 0) if timeout >= 0 else -1):
@@ -286,6 +317,28 @@ def open_database(key: Optional[str], make_backend: Callable[[], Backend],
         if key is not None:
             _registry[key] = weakref.ref(db)
         return db
+
+
+async def open_database_async(key: Optional[str], make_backend: Callable[[], Backend],
+                              readonly: bool = False) -> Database:
+    """Like :func:`open_database`, first awaiting the backend's ``load()`` (IndexedDB, OPFS)."""
+    with _registry_lock:
+        ref = _registry.get(key) if key is not None else None
+        if ref is not None and ref() is not None:
+            backend = None
+        else:
+            backend = make_backend()
+    if backend is None:
+        return open_database(key, make_backend, readonly)
+    try:
+        await backend.load()
+    except BaseException:
+        backend.close()
+        raise
+    db = open_database(key, lambda: backend, readonly)
+    if db.backend is not backend:   # another open of the same key won the race
+        backend.close()
+    return db
 
 
 def _registry_drop(db: Database) -> None:

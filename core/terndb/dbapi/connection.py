@@ -157,6 +157,19 @@ class Connection:
         else:
             self._end_transaction()
 
+    async def flush(self) -> None:
+        """Wait until this database's commits are durable.
+
+        Only asynchronous backends (IndexedDB) need it: their ``commit()``
+        returns once the writes are queued.  Elsewhere it returns at once.
+        """
+        await self.db.flush()
+
+    async def commit_async(self) -> None:
+        """``commit()``, then wait until the commit is durable."""
+        self.commit()
+        await self.db.flush()
+
     def rollback(self) -> None:
         self.db
         if self._txn is not None:

@@ -19,6 +19,7 @@ _SCHEMES: dict[str, str] = {
     "file": "terndb.vfs.file:FileBackend",
     "idb": "terndb.vfs.idb:IDBBackend",
     "opfs": "terndb.vfs.opfs:OPFSBackend",
+    "node": "terndb.vfs.node:NodeBackend",
 }
 
 
