@@ -22,7 +22,7 @@ setup() {
   local stamp="$VENV/.terndb-setup"
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ build.sh -nt "$stamp" ]; then
     "$PY" -m pip install --quiet --upgrade pip
-    "$PY" -m pip install --quiet -e ".[test,arrow]" pyinstrument
+    "$PY" -m pip install --quiet -e ".[test,arrow,server]" pyinstrument
     touch "$stamp"
   fi
 }

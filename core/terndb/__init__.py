@@ -48,6 +48,11 @@ def connect(database: Any, timeout: float = 5.0, isolation_level: Optional[str] 
         raise ProgrammingError(f"database must be a path or URL string, not {type(database).__name__}")
     key, make_backend, location = resolve(database, readonly=readonly)
     db = open_database(key, make_backend, readonly)
+    if not db.precommit and "_terndb_sync_state" in db.committed.catalog.tables:
+        # A sync-enabled database captures local writes from its first commit on, even
+        # before the application starts syncing (imported lazily: plain users never pay).
+        from .sync.capture import install_capture
+        install_capture(db)
     return Connection(db, location, timeout=timeout, isolation_level=isolation_level,
                       check_same_thread=check_same_thread, cached_statements=cached_statements,
                       readonly=readonly)

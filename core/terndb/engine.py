@@ -116,6 +116,10 @@ class Database:
         self.write_lock = threading.Lock()
         self.writer: Optional["Txn"] = None
         self.feed = ChangeFeed()
+        # Called as hook(connection, txn) just before a connection commits, inside the
+        # transaction: sync appends its outbox rows here so data and queue entry commit
+        # together.  While the list is non-empty every write transaction records changes.
+        self.precommit: list[Callable[[Any, "Txn"], None]] = []
         self.connections = 0
         self.committed = self._load_state()
 
@@ -203,7 +207,7 @@ class Txn:
         self.seqs: dict[int, int] = dict(base.seqs)
         self.trees = Trees(db.cache, next_epoch())
         self.changes: list[Change] = []
-        self.record = db.feed.active
+        self.record = db.feed.active or bool(db.precommit)
         self.touched: set[str] = set()
         self.statements = 0
         self.done = False

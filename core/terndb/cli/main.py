@@ -109,10 +109,47 @@ def _run_shell(args: argparse.Namespace) -> int:
         shell.close()
 
 
+# ------------------------------------------------------------------- serve
+
+def _serve_parser(p: argparse.ArgumentParser) -> None:
+    p.description = ("Run the TernDB sync server: push/pull sync, SQL over HTTP, health, metrics, "
+                     "and optionally a static directory.  Needs the server extra: "
+                     "pip install 'terndb[server]'.")
+    p.add_argument("--data", required=True, metavar="DIR", help="data directory (created if missing)")
+    p.add_argument("--config", metavar="FILE", help="TOML config: synced tables, rules, auth (see docs/SYNC.md)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8787, help="port (default 8787; 0 picks a free one)")
+    p.add_argument("--static", metavar="DIR", help="serve the files of DIR at /")
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from ..server.config import ConfigError, load
+    try:
+        cfg = load(args.config)
+        cfg.get_secret()
+    except ConfigError as e:
+        sys.stderr.write(f"Error: {e}\n")
+        return 2
+    try:
+        from ..server.app import serve
+    except ImportError as e:
+        sys.stderr.write(f"Error: terndb serve needs the server extra (pip install 'terndb[server]'): {e}\n")
+        return 2
+    try:
+        serve(args.data, cfg, args.host, args.port, args.static)
+    except (terndb.Error, OSError) as e:
+        sys.stderr.write(f"Error: {e}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
 # --------------------------------------------------------------- the command
 
 SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handler]] = {
     "shell": ("open the interactive SQL shell (the default)", _shell_parser, _run_shell),
+    "serve": ("run the sync server (terndb[server])", _serve_parser, _run_serve),
 }
 
 

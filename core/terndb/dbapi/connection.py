@@ -74,6 +74,7 @@ class Connection:
         self._rollback_requested = False
         self._temp_views: dict[str, Any] = {}      # CREATE TEMP VIEW: this connection only
         self._overlay: Optional[tuple[Catalog, int, Catalog]] = None
+        self._precommitting = False
 
     # ------------------------------------------------------------- properties
 
@@ -149,6 +150,10 @@ class Connection:
 
     def commit(self) -> None:
         self.db
+        if self._precommitting:
+            return      # a pre-commit hook's own statements join the committing transaction
+        if self._txn is not None and self._db is not None and self._db.precommit:
+            self._run_precommit(self._txn)
         if self._txn is not None:
             txn = self._txn
             self._txn = None
@@ -169,6 +174,32 @@ class Connection:
         """``commit()``, then wait until the commit is durable."""
         self.commit()
         await self.db.flush()
+
+    def _run_precommit(self, txn: Txn) -> None:
+        """Let pre-commit hooks (sync's outbox) write into this transaction; a failing hook
+        rolls the whole transaction back, so data never commits without its queue entry."""
+        self._precommitting = True
+        try:
+            for hook in list(self.db.precommit):
+                hook(self, txn)
+        except BaseException:
+            self._precommitting = False
+            self.rollback()
+            raise
+        self._precommitting = False
+
+    def transaction_changes(self) -> list:
+        """The row changes of the open write transaction so far (empty when none is open or
+        nothing records changes).  Live list: used by sync to cut per-transaction logs."""
+        return self._txn.changes if self._txn is not None else []
+
+    def sync(self, url: str, token: Any = None, **options: Any) -> Any:
+        """One sync round with a TernDB server (push local transactions, pull changes).
+
+        See :mod:`terndb.sync` and docs/SYNC.md; ``token`` is a string or a callable returning one.
+        """
+        from ..sync.client import sync_once
+        return sync_once(self, url, token=token, **options)
 
     def rollback(self) -> None:
         self.db
@@ -420,7 +451,8 @@ class Connection:
 
     def _autocommit_after(self) -> None:
         """Commit an implicit transaction when the connection is in autocommit mode."""
-        if self._isolation_level is None and not self._explicit and self._txn is not None:
+        if self._isolation_level is None and not self._explicit and self._txn is not None \
+                and not self._precommitting:
             self.commit()
 
     # ------------------------------------------------------------- execution

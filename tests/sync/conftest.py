@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT / "core") not in sys.path:
+    sys.path.insert(0, str(ROOT / "core"))
+
+pytest.importorskip("starlette")
+pytest.importorskip("uvicorn")
+
+from .harness import ThreadServer, config  # noqa: E402
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    srv = ThreadServer(str(tmp_path / "server"), config())
+    yield srv
+    srv.stop()
