@@ -11,6 +11,7 @@
 // Messages to the page:    {t:"ready", ...} | {t:"res", id, out} | {t:"live", id, out} |
 //                          {t:"role", leader}
 // A request: {op: "query"|"exec"|"begin"|"commit"|"rollback"|"tables", sql, params, txn, rowMode}
+//            or {op: "sync:init"|"sync:round"|"sync:status", params} (db.sync, sync-worker.mjs)
 
 const isNode = typeof globalThis.process?.versions?.node === "string" &&
   typeof globalThis.WorkerGlobalScope === "undefined";
@@ -140,7 +141,8 @@ async function execute(sess, req) {
   if (op !== "begin" && !req.txn && owner && owner.session === sess && op !== "tables") {
     // The page serializes its own requests; a stray request runs inside the transaction.
   }
-  const r = session.call(op, req.sql ?? "", req.params ?? null);
+  const r = op.startsWith("sync:") ? await syncCall(req)
+    : session.call(op, req.sql ?? "", req.params ?? null);
   let out = r.ok ? { ok: true, value: toRows(r.value, req.rowMode) } : { ok: false, error: r.error };
   if (op === "begin" && r.ok) owner = { session: sess, txn: req.txn };
   if (op === "commit" || op === "rollback") owner = null;
@@ -161,6 +163,13 @@ async function execute(sess, req) {
   const changes = session.take_changes();
   if (changes) changed(Array.from(changes), true);
   return out;
+}
+
+// db.sync (sync-worker.mjs), loaded on first use.
+let syncModule = null;
+async function syncCall(req) {
+  syncModule ??= await import("./sync-worker.mjs");
+  return syncModule.call(py, session, req);
 }
 
 // -------------------------------------------------------------- live queries

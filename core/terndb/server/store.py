@@ -461,14 +461,14 @@ class ServerStore:
             return self._reset(user, subs, sh, applied)
         off = cursor[1]
         lim = self.cfg.max_pull_entries
-        rows = self.con.execute(f"SELECT off, client, seq, ops FROM {LOG} WHERE off > ? ORDER BY off LIMIT ?",
+        rows = self.con.execute(f"SELECT off, client, seq, ops, hlc FROM {LOG} WHERE off > ? ORDER BY off LIMIT ?",
                                 (off, lim + 1)).fetchall()
         if not rows:
             return None
         more = len(rows) > lim
         rows = rows[:lim]
         entries = []
-        for o, c, seq, ops in rows:
+        for o, c, seq, ops, stamp in rows:
             out = []
             for op in json.loads(ops):
                 t = op["t"]
@@ -483,6 +483,7 @@ class ServerStore:
             e: dict = {"off": o}
             if out:
                 e["ops"] = out
+                e["hlc"] = stamp    # the transaction's merge stamp: clients can explain conflicts
             if c == client:
                 e["mine"] = seq
             if out or c == client:
