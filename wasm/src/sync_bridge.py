@@ -91,7 +91,7 @@ class SyncDriver:
     def init(self, subscriptions: list) -> dict:
         con = self.session.con
         if self.client is None or self.client.con is not con:
-            self.client = ReportingClient(con, subscriptions, on_reject=self.rejected.append)
+            self.client = ReportingClient(con, subscriptions, on_reject=lambda r: self.rejected.append(r))
         return self.status()
 
     def status(self) -> dict:

@@ -193,8 +193,10 @@ async function renderItems() {
     ...[...tags].sort().map((t) => el("option", { value: t }, t)));
   sel.value = tags.has(cur) ? cur : "";
   const list = $("items");
-  const editing = list.querySelector("li.editing")?.dataset.id;
-  list.replaceChildren(...rows.map((r) => r.id === editing ? list.querySelector("li.editing") : itemRow(r)));
+  // Re-rendering would move the row being edited and take the focus from it; saving
+  // or cancelling the edit renders again.
+  if (list.querySelector("li.editing")) return;
+  list.replaceChildren(...rows.map(itemRow));
   $("count").textContent = `${rows.length} of ${all.rows.length} items in this tab's database`;
 }
 
