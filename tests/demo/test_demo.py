@@ -55,7 +55,11 @@ def test_two_devices_edit_offline_reload_reconnect_converge_and_explain_the_conf
         assert "Kept “Plan the trip to Rome”" in text, text
         assert "lost “Plan the trip to Oslo” (this device)" in text, text
         assert "column-level last-writer-wins on hybrid logical clocks" in text, text
-        d1.page.screenshot(path=os.path.join(shots, "demo-conflict.png"))
+        # The README's picture: the board after the conflict, with the console's plan.
+        d1.sql("SELECT owner, shared, count(*) AS n FROM item WHERE owner = 'ann' GROUP BY owner, shared")
+        expect(d1.page.locator("#plan")).to_contain_text("USING INDEX item_owner")
+        d1.page.locator("body").click(position={"x": 5, "y": 5})
+        d1.page.screenshot(path=os.path.join(shots, "demo.png"))
 
         for d in (d1, d2):
             for title in ("Plan the trip to Rome", "Offline note from the laptop", "Offline note from the phone"):
@@ -103,7 +107,10 @@ def test_users_see_their_own_and_shared_items_only_and_the_app_is_usable_by_keyb
             expect(ann.item(hidden)).to_have_count(1)
         expect(ann.item("Bob only: dentist on Tuesday")).to_have_count(0)
         # Not hidden by the UI: the rows are not in Bob's database at all.
-        assert "0" == bob.sql("SELECT count(*) AS n FROM item WHERE owner = 'ann' AND shared = 0").split()[1]
+        bob.sql("SELECT count(*) AS n FROM item WHERE owner = 'ann' AND shared = 0")
+        assert bob.page.locator("#sql-result td").all_inner_texts() == ["0"]
+        bob.sql("SELECT count(*) AS n FROM item WHERE owner = 'ann' AND shared = 1")
+        assert bob.page.locator("#sql-result td").all_inner_texts() != ["0"]
         assert "Ann only" not in json.dumps(bob.rows()) and secret not in json.dumps(bob.rows())
 
         # What the server sent Bob's browser: no private row of Ann's, in any pull.
@@ -164,7 +171,7 @@ def test_users_see_their_own_and_shared_items_only_and_the_app_is_usable_by_keyb
         ann.sql("SELECT owner, shared, count(*) AS n FROM item WHERE owner = 'ann' GROUP BY owner, shared")
         expect(ann.page.locator("#plan")).to_contain_text("USING INDEX item_owner")
         ann.page.locator("body").click(position={"x": 5, "y": 5})
-        ann.page.screenshot(path=os.path.join(shots, "demo.png"))
+        ann.page.screenshot(path=os.path.join(shots, "demo-ann.png"))
         bob.page.screenshot(path=os.path.join(shots, "demo-bob.png"))
         assert not ann.errors and not bob.errors, ann.errors + bob.errors
     finally:

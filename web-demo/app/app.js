@@ -93,6 +93,7 @@ async function start(user, token) {
   await startSync();
   show("loading", false);
   show("app", true);
+  await runSQL();
   document.body.dataset.ready = "1";
 }
 
@@ -122,8 +123,11 @@ function renderStatus(s) {
   net.className = `pill ${cls}`;
   $("pending").textContent = String(s.pending ?? 0);
   const t = $("last-sync");
-  if (s.lastSync) {
-    const d = new Date(s.lastSync);
+  const key = `terndb-demo-last-sync-${state.user}`;
+  if (s.lastSync) localStorage.setItem(key, String(s.lastSync));
+  const last = s.lastSync ?? Number(localStorage.getItem(key) || 0);
+  if (last) {
+    const d = new Date(last);
     t.dateTime = d.toISOString();
     t.textContent = d.toLocaleTimeString();
   }
