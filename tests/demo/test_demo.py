@@ -177,3 +177,27 @@ def test_users_see_their_own_and_shared_items_only_and_the_app_is_usable_by_keyb
     finally:
         ann.close()
         bob.close()
+
+
+def test_a_second_tab_takes_over_and_keeps_syncing_what_it_writes(browser, demo_server):
+    d = Device(browser, demo_server, "ann-tabs").sign_in("ann")
+    first = d.page
+    second = d.ctx.new_page()
+    second.set_default_timeout(SYNC_MS)
+    second.goto(demo_server.url + "/")            # the saved session signs in at once
+    d.page = second
+    d.wait_ready()
+    assert second.evaluate("window.demo.db.leader") is False
+    d.add("Written in the second tab", tags="tabs")
+    d.wait_synced()
+    # The first tab (the leader) goes away; the second one's worker takes the database over.
+    first.close()
+    second.wait_for_function("window.demo.db.leader === true", timeout=SYNC_MS)
+    d.add("Written after the first tab closed", tags="tabs")
+    d.wait_synced()
+    st, snap = demo_server.post("/v1/pull", {"v": 1, "client": "probe-tabs", "cursor": None,
+                                             "subscriptions": [{"table": "item"}]}, "ann")
+    titles = [r[snap["tables"]["item"]["columns"].index("title")] for r in snap["tables"]["item"]["rows"]]
+    assert "Written in the second tab" in titles and "Written after the first tab closed" in titles
+    assert not d.errors, d.errors
+    d.close()

@@ -111,6 +111,7 @@ export class TernDB {
       if (l && m.out?.ok) l(m.out.value);
     } else if (m.t === "role") {
       this.leader = m.leader;
+      if (m.leader && this.sync.running) this.sync.now().catch(() => {});   // re-attach sync here
     }
   }
 

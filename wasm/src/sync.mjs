@@ -84,7 +84,7 @@ export class Sync {
     const token = typeof o.token === "function" ? await o.token() : o.token;
     this._set({ syncing: true });
     try {
-      const r = await this._request("sync:round", { url: o.url, token, wait: 0 });
+      const r = await this._request("sync:round", { url: o.url, token, wait: 0, subscriptions: o.subscriptions });
       this._set({ syncing: false, online: true, lastSync: Date.now(), lastError: null, pending: r.pending,
         client: r.client, conflicts: this.status.conflicts + r.conflicts.length,
         rejected: this.status.rejected + r.rejected.length });

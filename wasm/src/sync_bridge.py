@@ -76,6 +76,9 @@ class SyncDriver:
             if cmd == "init":
                 out = self.init(args.get("subscriptions") or [])
             elif cmd == "round":
+                # A worker that took over from another tab's (Web Locks) has no client yet.
+                if self.client is None or self.client.con is not self.session.con:
+                    self.init(args.get("subscriptions") or [])
                 out = await self.round(args["url"], args.get("token"), float(args.get("wait") or 0))
             elif cmd == "status":
                 out = self.status()

@@ -165,8 +165,10 @@ async function execute(sess, req) {
   return out;
 }
 
-// db.sync (sync-worker.mjs), loaded on first use.
+// db.sync (sync-worker.mjs), loaded on first use.  syncParams remembers what this
+// page's db.sync asked for, so a worker that takes over as leader captures writes at once.
 let syncModule = null;
+let syncParams = null;
 async function syncCall(req) {
   syncModule ??= await import("./sync-worker.mjs");
   return syncModule.call(py, session, req);
@@ -177,6 +179,7 @@ async function syncCall(req) {
 const lives = new Map();    // id -> {sql, params, tables, rowMode}
 
 async function run(req, sess = myId) {
+  if (req.op?.startsWith("sync:") && req.params?.subscriptions) syncParams = req.params;
   if (leader) return submit(sess, req);
   return proxy(req, sess);
 }
@@ -238,6 +241,7 @@ async function onChannel(m) {
 
 async function becomeLeader(opts) {
   await openLocal(opts);
+  if (syncParams) await syncCall({ op: "sync:init", params: syncParams });
   leader = true;
   toPage({ t: "role", leader: true });
   if (bc) bc.postMessage({ t: "leader", from: myId });
