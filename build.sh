@@ -6,6 +6,7 @@
 #   ./build.sh test     run the whole test suite (what CI runs)
 #   ./build.sh slt      run the whole sqllogictest corpus, pass rates per directory
 #   ./build.sh bench    run the benchmarks (not tests) and print a report
+#   ./build.sh bench-sync  run the sync benchmark (50 clients against terndb serve)
 #   ./build.sh setup    only create .venv and install the packages
 #   ./build.sh wasm     only build the browser/Node bundle (wasm/dist)
 #   ./build.sh bench-browser   browser benchmarks (TernDB vs PGlite vs sqlite3 in Pyodide)
@@ -97,6 +98,10 @@ case "$cmd" in
     setup
     build_wasm
     ;;
+  bench-sync)
+    setup
+    "$PY" -m bench.sync "$@"
+    ;;
   demo)
     setup
     build_wasm
@@ -113,6 +118,6 @@ case "$cmd" in
     TERNDB_SCREENSHOTS="$ROOT/docs/images" "$PY" -m pytest -q tests/demo "$@"
     ;;
   *)
-    sed -n '2,13p' "$0"
+    sed -n '2,14p' "$0"
     ;;
 esac

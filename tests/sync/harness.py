@@ -43,11 +43,11 @@ def token(user: str, ttl: float = 3600, admin: bool = False, secret: str = SECRE
 class ThreadServer:
     """uvicorn serving a SyncApp on an ephemeral 127.0.0.1 port, in a background thread."""
 
-    def __init__(self, data_dir: str, cfg: Any):
+    def __init__(self, data_dir: str, cfg: Any, static_dir: Optional[str] = None):
         import uvicorn
 
         from terndb.server.app import build_app
-        self.sa = build_app(data_dir, cfg)
+        self.sa = build_app(data_dir, cfg, static_dir)
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
@@ -71,6 +71,8 @@ class ThreadServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+        self.sa.writer.shutdown(wait=True)
+        self.sa.reader.shutdown(wait=True)
         self.sa.store.close()
 
 

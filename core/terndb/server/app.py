@@ -10,6 +10,7 @@ import asyncio
 import json
 import resource
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Optional
 
 from starlette.applications import Starlette
@@ -32,6 +33,12 @@ class SyncApp:
         self.waiting = 0
         self.started = time.time()
         self.status_counts: dict[int, int] = {}
+        # Group commit: pushes queue here; one writer thread applies whatever has queued
+        # in one transaction (one durable commit), while the loop keeps serving pulls.
+        self.queue: list[tuple[str, Any, asyncio.Future]] = []
+        self.committer: Optional[asyncio.Task] = None
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="terndb-writer")
+        self.reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="terndb-reader")
         routes: list[Any] = [
             Route("/v1/push", self.push, methods=["POST"]),
             Route("/v1/pull", self.pull, methods=["POST"]),
@@ -100,25 +107,40 @@ class SyncApp:
         async def run(request: Request) -> Response:
             user, _ = self._user(request)
             body = await self._body(request)
-            hw = self.store.hw
-            out = self.store.push(user, body)
-            self._maybe_compact()
-            if self.store.hw != hw:
-                async with self.changed:
-                    self.changed.notify_all()
+            fut = asyncio.get_running_loop().create_future()
+            self.queue.append((user, body, fut))
+            if self.committer is None or self.committer.done():
+                self.committer = asyncio.create_task(self._commit_loop())
+            out = await fut
+            if isinstance(out, Refused):
+                raise out
             return self._reply(200, out)
         return await self._guard(request, run)
 
-    def _maybe_compact(self) -> None:
-        s = self.store
-        if s.hw - s.floor + 1 > 2 * self.cfg.log_keep:
-            s.compact()
+    async def _commit_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self.queue:
+            batch, self.queue = self.queue, []
+            try:
+                results = await loop.run_in_executor(self.writer, self.store.push_batch,
+                                                     [(u, b) for u, b, _ in batch])
+            except Exception as e:
+                results = [Refused(500, "internal", f"internal error: {type(e).__name__}")] * len(batch)
+            for (_, _, fut), r in zip(batch, results):
+                if not fut.done():
+                    fut.set_result(r)
+            async with self.changed:
+                self.changed.notify_all()
+            s = self.store
+            if s.hw - s.floor + 1 > 2 * self.cfg.log_keep:
+                await loop.run_in_executor(self.writer, s.compact)
 
     async def pull(self, request: Request) -> Response:
         async def run(request: Request) -> Response:
             user, _ = self._user(request)
             body = await self._body(request)
-            out = self.store.pull(user, body)
+            loop = asyncio.get_running_loop()
+            out = await loop.run_in_executor(self.reader, self.store.pull, user, body)
             if out is None:
                 wait = body.get("wait", 0)
                 wait = min(float(wait), 55.0) if isinstance(wait, (int, float)) and wait > 0 else 0.0
@@ -135,11 +157,11 @@ class SyncApp:
                                     await asyncio.wait_for(self.changed.wait(), left)
                                 except asyncio.TimeoutError:
                                     pass
-                            out = self.store.pull(user, body)
+                            out = await loop.run_in_executor(self.reader, self.store.pull, user, body)
                     finally:
                         self.waiting -= 1
                 if out is None:
-                    out = self.store.empty_pull(body)
+                    out = await loop.run_in_executor(self.reader, self.store.empty_pull, body)
             return self._reply(200, out)
         return await self._guard(request, run)
 
@@ -147,9 +169,14 @@ class SyncApp:
         async def run(request: Request) -> Response:
             user, admin = self._user(request)
             body = await self._body(request)
-            hw, gen = self.store.hw, self.store.gen
-            out = self.store.sql(user, admin, body)
-            if self.store.hw != hw or self.store.gen != gen:
+            hw, gen = self.store.committed_hw, self.store.gen
+            if admin:       # may write: on the writer thread, after queued pushes
+                out = await asyncio.get_running_loop().run_in_executor(self.writer, self.store.sql, user, admin,
+                                                                        body)
+            else:
+                out = await asyncio.get_running_loop().run_in_executor(self.reader, self.store.sql, user, admin,
+                                                                        body)
+            if self.store.committed_hw != hw or self.store.gen != gen:
                 async with self.changed:
                     self.changed.notify_all()
             return self._reply(200, out)
@@ -165,9 +192,10 @@ class SyncApp:
         for k, v in sorted(s.metrics.items()):
             lines.append(f"# TYPE terndb_sync_{k}_total counter")
             lines.append(f"terndb_sync_{k}_total {int(v)}")
-        gauges = {"log_high_water": s.hw, "log_floor": s.floor, "generation": s.gen,
+        gauges = {"log_high_water": s.committed_hw, "log_floor": s.floor, "generation": s.gen,
                   "long_polls_waiting": self.waiting,
                   "max_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                  "cpu_seconds": round(time.process_time(), 3),
                   "uptime_seconds": round(time.time() - self.started, 3)}
         for k, v in gauges.items():
             lines.append(f"# TYPE terndb_sync_{k} gauge")
@@ -196,6 +224,7 @@ def serve(data_dir: str, cfg: Config, host: str = "127.0.0.1", port: int = 8787,
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    sock.listen(2048)       # accept (queue) connections from the moment the address is printed
     config = uvicorn.Config(sa.app, log_level="warning", access_log=False, lifespan="off")
     server = uvicorn.Server(config)
     bound = sock.getsockname()[1]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import threading
 import time
 import uuid
 from typing import Any, Callable, Optional
@@ -74,12 +75,16 @@ class ServerStore:
         self.now = now
         self.location = location
         self.con = terndb.connect(location, check_same_thread=False)
+        # TernDB's node cache is not safe for concurrent threads: every entry point holds this
+        # lock (the app calls them from one writer and one reader thread).
+        self.lock = threading.RLock()
         self._merging = False
         self._readers: dict[str, tuple[int, Any]] = {}
         self._rule_sql: dict[tuple, str] = {}
+        self._filtered: dict[tuple, list] = {}
         self.metrics: dict[str, float] = {k: 0 for k in (
             "push_requests", "txns_applied", "txns_duplicate", "txns_rejected", "pull_requests",
-            "resets", "entries_sent", "ops_merged", "sql_requests", "compactions")}
+            "resets", "entries_sent", "ops_merged", "sql_requests", "compactions", "commits")}
         con = self.con
         for stmt in INTERNAL:
             con.execute(stmt)
@@ -112,6 +117,10 @@ class ServerStore:
             self._merging = False
         self.gen = int(self._meta("gen"))
         self.floor = int(self._meta("floor"))
+        # Pulls, snapshots and rule-filtered SQL read committed state through their own
+        # connection, so they never see a push batch that is still being applied.
+        self.rcon = terndb.connect(location, check_same_thread=False)
+        self.committed_hw = self.hw
 
     # --------------------------------------------------------------- helpers
 
@@ -142,7 +151,7 @@ class ServerStore:
         return t
 
     def cursor_info(self) -> dict:
-        return {"epoch": self.epoch, "hw": self.hw, "floor": self.floor, "gen": self.gen}
+        return {"epoch": self.epoch, "hw": self.committed_hw, "floor": self.floor, "gen": self.gen}
 
     # ------------------------------------------------------------------ rules
 
@@ -164,10 +173,13 @@ class ServerStore:
     def _visible(self, user: str, table: str, row: Optional[dict], subs: list[dict]) -> bool:
         if row is None:
             return False
+        lower = {k.lower(): v for k, v in row.items()}
         matching = [s for s in subs if s["table"] == table and all(
-            row.get(c) in [P.dec(v) for v in vals] for c, vals in s["where"].items())]
+            lower.get(c) in [P.dec(v) for v in vals] for c, vals in s["where"].items())]
         if not matching:
             return False
+        if self.cfg.tables[table].read.strip().lower() in ("1", "true"):
+            return True
         cols = list(row)
         key = (table, tuple(cols))
         sql = self._rule_sql.get(key)
@@ -177,11 +189,54 @@ class ServerStore:
             self._rule_sql[key] = sql
         params = {f"__c{i}": row[c] for i, c in enumerate(cols)}
         params["user_id"] = user
-        return self.con.execute(sql, params).fetchone() is not None
+        return self.rcon.execute(sql, params).fetchone() is not None
 
     # ------------------------------------------------------------------- push
 
     def push(self, user: str, body: Any) -> dict:
+        """One push request in its own commit (see push_batch)."""
+        out = self.push_batch([(user, body)])[0]
+        if isinstance(out, Refused):
+            raise out
+        return out
+
+    def push_batch(self, reqs: list[tuple[str, Any]]) -> list[Any]:
+        with self.lock:
+            return self._push_batch_locked(reqs)
+
+    def _push_batch_locked(self, reqs: list[tuple[str, Any]]) -> list[Any]:
+        """Apply several push requests in one local transaction (group commit: one durable
+        commit for all); each request in a savepoint, so a refused one leaves no trace.
+        Returns, per request, its response body or the Refused to send."""
+        con = self.con
+        out: list[Any] = []
+        self._merging = True
+        try:
+            con.execute("BEGIN")
+            for user, body in reqs:
+                hw = self.hw
+                con.execute("SAVEPOINT push_req")
+                try:
+                    out.append(self._push_one(user, body))
+                    con.execute("RELEASE push_req")
+                except Exception as e:
+                    con.execute("ROLLBACK TO push_req")
+                    con.execute("RELEASE push_req")
+                    self.hw = hw
+                    out.append(e if isinstance(e, Refused) else
+                               Refused(500, "internal", f"internal error: {type(e).__name__}"))
+            con.commit()
+            self.committed_hw = self.hw
+            self.metrics["commits"] += 1
+        except BaseException:
+            con.rollback()
+            self.hw = self.committed_hw
+            raise
+        finally:
+            self._merging = False
+        return out
+
+    def _push_one(self, user: str, body: Any) -> dict:
         self.metrics["push_requests"] += 1
         _version(body)
         client = body.get("client")
@@ -205,49 +260,39 @@ class ServerStore:
                           expected=applied + 1)
         results: list[dict] = []
         poison: set = set()
-        self._merging = True
-        try:
-            con.execute("BEGIN")
-            for t in txns:
-                seq = t["seq"]
-                rows = {(op["t"], P.key_text(op["pk"])) for op in t["ops"]}
-                if seq <= applied:
-                    self.metrics["txns_duplicate"] += 1
-                    rj = con.execute(f"SELECT reason, rows FROM {REJECTS} WHERE client = ? AND seq = ?",
-                                     (client, seq)).fetchone()
-                    if rj is not None:
-                        poison |= {tuple(x) for x in json.loads(rj[1])}
-                        results.append({"seq": seq, "status": "rejected", "reason": rj[0]})
-                    else:
-                        results.append({"seq": seq, "status": "dup"})
-                    continue
-                if seq != applied + 1:
-                    raise Refused(409, "gap", f"sequence gap: expected transaction {applied + 1}, got {seq}",
-                                  expected=applied + 1)
-                applied = seq
-                reason = None
-                if rows & poison:
-                    reason = "depends on a rejected transaction of this client"
+        for t in txns:
+            seq = t["seq"]
+            rows = {(op["t"], P.key_text(op["pk"])) for op in t["ops"]}
+            if seq <= applied:
+                self.metrics["txns_duplicate"] += 1
+                rj = con.execute(f"SELECT reason, rows FROM {REJECTS} WHERE client = ? AND seq = ?",
+                                 (client, seq)).fetchone()
+                if rj is not None:
+                    poison |= {tuple(x) for x in json.loads(rj[1])}
+                    results.append({"seq": seq, "status": "rejected", "reason": rj[0]})
                 else:
-                    reason = self._apply_txn(user, client, t)
-                if reason is None:
-                    results.append({"seq": seq, "status": "ok"})
-                    self.metrics["txns_applied"] += 1
-                else:
-                    poison |= rows
-                    con.execute(f"INSERT OR REPLACE INTO {REJECTS}(client, seq, reason, rows) VALUES (?, ?, ?, ?)",
-                                (client, seq, reason, json.dumps(sorted(rows))))
-                    results.append({"seq": seq, "status": "rejected", "reason": reason})
-                    self.metrics["txns_rejected"] += 1
-            con.execute(f"INSERT OR REPLACE INTO {CLIENTS}(client, user_id, applied) VALUES (?, ?, ?)",
-                        (client, user, applied))
-            con.commit()
-        except BaseException:
-            con.rollback()
-            self.hw = con.execute(f"SELECT coalesce(max(off), 0) FROM {LOG}").fetchone()[0]
-            raise
-        finally:
-            self._merging = False
+                    results.append({"seq": seq, "status": "dup"})
+                continue
+            if seq != applied + 1:
+                raise Refused(409, "gap", f"sequence gap: expected transaction {applied + 1}, got {seq}",
+                              expected=applied + 1)
+            applied = seq
+            reason = None
+            if rows & poison:
+                reason = "depends on a rejected transaction of this client"
+            else:
+                reason = self._apply_txn(user, client, t)
+            if reason is None:
+                results.append({"seq": seq, "status": "ok"})
+                self.metrics["txns_applied"] += 1
+            else:
+                poison |= rows
+                con.execute(f"INSERT OR REPLACE INTO {REJECTS}(client, seq, reason, rows) VALUES (?, ?, ?, ?)",
+                            (client, seq, reason, json.dumps(sorted(rows))))
+                results.append({"seq": seq, "status": "rejected", "reason": reason})
+                self.metrics["txns_rejected"] += 1
+        con.execute(f"INSERT OR REPLACE INTO {CLIENTS}(client, user_id, applied) VALUES (?, ?, ?)",
+                    (client, user, applied))
         return {"v": P.PROTOCOL_VERSION, "results": results, "applied_seq": applied, "hlc": self.clock.last()}
 
     def _apply_txn(self, user: str, client: str, t: dict) -> Optional[str]:
@@ -418,14 +463,15 @@ class ServerStore:
         if not (isinstance(cursor, list) and len(cursor) == 4):
             return False
         epoch, off, gen, sh = cursor
-        if not isinstance(off, int) or gen != self.gen or sh != subs_hash:
+        if not isinstance(epoch, str) or not isinstance(off, int) or isinstance(off, bool) \
+                or gen != self.gen or sh != subs_hash:
             return False
-        if off < self.floor - 1 or off > self.hw:
+        if off < self.floor - 1 or off > self.committed_hw:
             return False
-        row = self.con.execute(f"SELECT ordinal FROM {EPOCHS} WHERE epoch = ?", (epoch,)).fetchone()
+        row = self.rcon.execute(f"SELECT ordinal FROM {EPOCHS} WHERE epoch = ?", (epoch,)).fetchone()
         if row is None:
             return False        # an epoch this data never saw: restored from an older copy
-        nxt = self.con.execute(f"SELECT start FROM {EPOCHS} WHERE ordinal = ?", (row[0] + 1,)).fetchone()
+        nxt = self.rcon.execute(f"SELECT start FROM {EPOCHS} WHERE ordinal = ?", (row[0] + 1,)).fetchone()
         return nxt is None or off <= nxt[0] - 1
 
     def parse_pull(self, body: Any) -> tuple[str, list, Any]:
@@ -438,7 +484,7 @@ class ServerStore:
         except ValueError as e:
             status = 429 if "too many" in str(e) else 400
             raise Refused(status, "subscriptions", str(e)) from e
-        cat = self.con._catalog()
+        cat = self.rcon._catalog()
         for s in subs:
             if s["table"] not in self.cfg.tables or s["table"] not in cat.tables:
                 raise Refused(400, "subscriptions", f"table {s['table']!r} is not synced")
@@ -449,37 +495,52 @@ class ServerStore:
         return client, subs, body.get("cursor")
 
     def pull(self, user: str, body: Any) -> Optional[dict]:
-        """Entries after the cursor (None: nothing new yet, the caller may wait), or a reset."""
+        with self.lock:
+            return self._pull_locked(user, body)
+
+    def _pull_locked(self, user: str, body: Any) -> Optional[dict]:
+        """Entries after the cursor (None: nothing new yet, the caller may wait), or a reset.
+
+        Reads one committed snapshot taken after the high-water mark was read, so a reset's
+        rows are at least as new as its cursor (later changes may arrive twice: harmless)."""
         self.metrics["pull_requests"] += 1
+        hw = self.committed_hw
+        self.rcon.execute("BEGIN")
+        try:
+            return self._pull(user, body, hw)
+        finally:
+            self.rcon.rollback()
+
+    def _pull(self, user: str, body: Any, hw: int) -> Optional[dict]:
         client, subs, cursor = self.parse_pull(body)
         sh = P.subscriptions_hash(subs)
-        row = self.con.execute(f"SELECT user_id, applied FROM {CLIENTS} WHERE client = ?", (client,)).fetchone()
+        row = self.rcon.execute(f"SELECT user_id, applied FROM {CLIENTS} WHERE client = ?", (client,)).fetchone()
         if row is not None and row[0] != user:
             raise Refused(403, "forbidden", "this client id belongs to another user")
         applied = row[1] if row is not None else 0
         if not self._servable(cursor, sh):
-            return self._reset(user, subs, sh, applied)
+            return self._reset(user, subs, sh, applied, hw)
         off = cursor[1]
         lim = self.cfg.max_pull_entries
-        rows = self.con.execute(f"SELECT off, client, seq, ops, hlc FROM {LOG} WHERE off > ? ORDER BY off LIMIT ?",
-                                (off, lim + 1)).fetchall()
+        rows = self.rcon.execute(f"SELECT off, client, seq, ops, hlc FROM {LOG} WHERE off > ? AND off <= ? "
+                                 "ORDER BY off LIMIT ?", (off, hw, lim + 1)).fetchall()
         if not rows:
             return None
         more = len(rows) > lim
         rows = rows[:lim]
         entries = []
+        cache = self._filtered
         for o, c, seq, ops, stamp in rows:
-            out = []
-            for op in json.loads(ops):
-                t = op["t"]
-                if not any(s["table"] == t for s in subs):
-                    continue
-                new = P.dec_row(op["new"]) if op["new"] is not None else None
-                old = P.dec_row(op["old"]) if op["old"] is not None else None
-                if self._visible(user, t, new, subs):
-                    out.append({"t": t, "pk": op["pk"], "row": op["new"]})
-                elif self._visible(user, t, old, subs):
-                    out.append({"t": t, "pk": op["pk"], "row": None})
+            # Many clients pull the same entries under the same user and subscriptions:
+            # filter each (entry, user, subscriptions, generation) once.
+            key = (o, user, sh, self.gen)
+            out = cache.get(key)
+            if out is None:
+                out = self._filter_ops(user, json.loads(ops), subs)
+                if len(cache) >= 50_000:
+                    for k in list(cache)[:25_000]:
+                        del cache[k]
+                cache[key] = out
             e: dict = {"off": o}
             if out:
                 e["ops"] = out
@@ -492,14 +553,32 @@ class ServerStore:
         return {"v": P.PROTOCOL_VERSION, "cursor": [self.epoch, rows[-1][0], self.gen, sh], "entries": entries,
                 "more": more, "applied_seq": applied, "hlc": self.clock.last()}
 
+    def _filter_ops(self, user: str, ops: list, subs: list) -> list:
+        out = []
+        for op in ops:
+            t = op["t"]
+            if not any(s["table"] == t for s in subs):
+                continue
+            new = P.dec_row(op["new"]) if op["new"] is not None else None
+            old = P.dec_row(op["old"]) if op["old"] is not None else None
+            if self._visible(user, t, new, subs):
+                out.append({"t": t, "pk": op["pk"], "row": op["new"]})
+            elif self._visible(user, t, old, subs):
+                out.append({"t": t, "pk": op["pk"], "row": None})
+        return out
+
     def empty_pull(self, body: dict) -> dict:
+        with self.lock:
+            return self._empty_pull_locked(body)
+
+    def _empty_pull_locked(self, body: dict) -> dict:
         _, subs, cursor = self.parse_pull(body)
         return {"v": P.PROTOCOL_VERSION, "cursor": [self.epoch, cursor[1], self.gen, P.subscriptions_hash(subs)],
                 "entries": [], "more": False, "hlc": self.clock.last()}
 
-    def _reset(self, user: str, subs: list, sh: str, applied: int) -> dict:
+    def _reset(self, user: str, subs: list, sh: str, applied: int, hw: int) -> dict:
         self.metrics["resets"] += 1
-        cat = self.con._catalog()
+        cat = self.rcon._catalog()
         tables: dict = {}
         q = P.quote_ident
         for name in sorted({s["table"] for s in subs}):
@@ -520,14 +599,18 @@ class ServerStore:
                 ors.append("(" + (" AND ".join(ands) or "1") + ")")
             sql = (f"SELECT {', '.join(q(c) for c in cols)} FROM {q(t.name)} WHERE {self._rule(name, 'read', user)} "
                    f"AND ({' OR '.join(ors)})")
-            rows = [[P.enc(v) for v in r] for r in self.con.execute(sql, params)]
+            rows = [[P.enc(v) for v in r] for r in self.rcon.execute(sql, params)]
             tables[name] = {"ddl": t.sql, "columns": cols, "types": [c.type for c in t.columns], "rows": rows}
-        return {"v": P.PROTOCOL_VERSION, "reset": True, "cursor": [self.epoch, self.hw, self.gen, sh],
+        return {"v": P.PROTOCOL_VERSION, "reset": True, "cursor": [self.epoch, hw, self.gen, sh],
                 "tables": tables, "entries": [], "more": False, "applied_seq": applied, "hlc": self.clock.last()}
 
     # ------------------------------------------------------------ SQL over HTTP
 
     def sql(self, user: str, admin: bool, body: Any) -> dict:
+        with self.lock:
+            return self._sql_locked(user, admin, body)
+
+    def _sql_locked(self, user: str, admin: bool, body: Any) -> dict:
         self.metrics["sql_requests"] += 1
         if not isinstance(body, dict) or not isinstance(body.get("sql"), str):
             raise Refused(400, "malformed", "expected {\"sql\": \"...\", \"params\": [...]}")
@@ -563,9 +646,11 @@ class ServerStore:
             names = [d[0] for d in cur.description] if cur.description else []
             if admin:
                 con.commit()
+                self.committed_hw = self.hw
         except E.Error as e:
             if admin:
                 con.rollback()
+                self.hw = self.committed_hw
             raise Refused(400, "sql", f"{type(e).__name__}: {e}") from e
         if len(rows) > 10_000:
             raise Refused(413, "too_large", "result has more than 10000 rows; add a LIMIT")
@@ -580,7 +665,7 @@ class ServerStore:
         lit = "'" + user.replace("'", "''") + "'"
         # Queries may name only synced tables (checked before running), rewritten to these
         # views; rules that read other tables (an ACL table) see their real rows.
-        for name, t in self.con._catalog().tables.items():
+        for name, t in self.rcon._catalog().tables.items():
             if name in self.cfg.tables:
                 rule = self.cfg.tables[name].read.replace(":user_id", lit)
                 con.execute(f"CREATE TEMP VIEW {P.quote_ident(READ_VIEW + name)} AS SELECT * FROM "
@@ -595,6 +680,10 @@ class ServerStore:
     # ------------------------------------------------------------- compaction
 
     def compact(self, keep: Optional[int] = None, tombstone_ttl: Optional[float] = None) -> int:
+        with self.lock:
+            return self._compact_locked(keep, tombstone_ttl)
+
+    def _compact_locked(self, keep: Optional[int] = None, tombstone_ttl: Optional[float] = None) -> int:
         """Drop log entries but the last ``keep``; expire old tombstones.  Cursors before the
         new floor get a reset.  Returns the number of entries dropped."""
         keep = self.cfg.log_keep if keep is None else keep
@@ -623,6 +712,7 @@ class ServerStore:
             self.con.db.precommit.remove(self._admin_hook)
         except ValueError:
             pass
+        self.rcon.close()
         self.con.close()
 
 

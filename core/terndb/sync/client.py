@@ -267,11 +267,17 @@ class SyncClient:
         top = self._on_top()
         self._rewind(top)
         seen: list[int] = []
+        # All entries apply in this one local transaction, so only each row's final state
+        # matters (nothing in between is ever visible): coalesce, then bulk-apply.
+        final: dict[tuple[str, str], dict] = {}
         for e in entries:
             for op in e.get("ops", []):
-                self._apply_server_op(op)
+                k = (op["t"], json.dumps(op["pk"]))
+                final.pop(k, None)
+                final[k] = op
             if e.get("mine") is not None:
                 seen.append(int(e["mine"]))
+        self._apply_final(list(final.values()))
         if seen:
             con.executemany(f"UPDATE {OUTBOX} SET status = 'done' WHERE seq = ?", [(s,) for s in seen])
         seen_set = set(seen)
@@ -294,9 +300,11 @@ class SyncClient:
             self._ensure_table(name, info)
             con.execute(f"DELETE FROM {quote_ident(name)}")
             cols = info["columns"]
-            sql = (f"INSERT OR REPLACE INTO {quote_ident(name)}({', '.join(quote_ident(c) for c in cols)}) "
+            # The table is empty now: a plain INSERT takes executemany's compiled bulk path.
+            sql = (f"INSERT INTO {quote_ident(name)}({', '.join(quote_ident(c) for c in cols)}) "
                    f"VALUES ({', '.join('?' * len(cols))})")
-            con.executemany(sql, [[dec(v) for v in row] for row in info.get("rows", [])])
+            con.executemany(sql, [[dec(v) if isinstance(v, dict) else v for v in row]
+                                  for row in info.get("rows", [])])
         self._replay(self._on_top())
 
     def _ensure_table(self, name: str, info: dict) -> None:
@@ -326,6 +334,33 @@ class SyncClient:
         cols = list(row)
         con.execute(f"INSERT OR REPLACE INTO {quote_ident(table)}({', '.join(quote_ident(c) for c in cols)}) "
                     f"VALUES ({', '.join('?' * len(cols))})", [row[c] for c in cols])
+
+    def _apply_final(self, ops: list[dict]) -> None:
+        """Set each row to its final server state: delete by key, then plain INSERTs through
+        executemany's bulk path."""
+        con = self.con
+        tables = con._catalog().tables
+        by_table: dict[str, list[dict]] = {}
+        for op in ops:
+            if op["t"].lower() in tables:
+                by_table.setdefault(op["t"], []).append(op)
+        for table, tops in by_table.items():
+            pkc = self._pk_col(table)
+            known = {c.name.lower() for c in tables[table.lower()].columns}
+            delete = f"DELETE FROM {quote_ident(table)} WHERE {quote_ident(pkc)} = ?"
+            for op in tops:
+                con.execute(delete, (dec(op["pk"]),))
+            groups: dict[tuple, list] = {}
+            for op in tops:
+                row = op.get("row")
+                if row is None:
+                    continue
+                cols = tuple(c for c in row if c.lower() in known)
+                groups.setdefault(cols, []).append([dec(row[c]) if isinstance(row[c], dict) else row[c]
+                                                    for c in cols])
+            for cols, rows in groups.items():
+                con.executemany(f"INSERT INTO {quote_ident(table)}({', '.join(quote_ident(c) for c in cols)}) "
+                                f"VALUES ({', '.join('?' * len(cols))})", rows)
 
     def _apply_server_op(self, op: dict) -> None:
         table = op["t"]
@@ -551,16 +586,45 @@ async def sync_once_async(con: Any, url: str, token: Any = None, subscriptions: 
     return await run_round_async(client_for(con, subscriptions, **kw), url, token, fetch, wait)
 
 
+async def sync_loop_async(con: Any, url: str, token: Any = None, subscriptions: Optional[list] = None,
+                          wait: float = 1.0, min_backoff: float = 0.5, max_backoff: float = 30.0,
+                          on_error: Optional[Callable[[BaseException], Any]] = None,
+                          on_round: Optional[Callable[[RoundResult], Any]] = None,
+                          stop: Any = None, fetch: Any = None, **kw: Any) -> None:
+    """Background sync for Pyodide: an asyncio task (no threads) running rounds until
+    ``stop`` (an ``asyncio.Event``) is set, with exponential backoff and jitter on errors.
+
+        task = asyncio.ensure_future(sync_loop_async(con, url, token=get_token, stop=ev))
+    """
+    import asyncio
+    client = client_for(con, subscriptions, **kw)
+    backoff = min_backoff
+    while stop is None or not stop.is_set():
+        try:
+            w = 0.0 if client.pending_count() else wait
+            r = await run_round_async(client, url, token, fetch, wait=w)
+            backoff = min_backoff
+            if on_round is not None:
+                on_round(r)
+            await asyncio.sleep(0.05)
+        except Exception as e:
+            if on_error is not None:
+                on_error(e)
+            await asyncio.sleep(backoff * (0.5 + random.random()))
+            backoff = min(max_backoff, backoff * 2)
+
+
 class SyncLoop:
     """Background sync in a thread: long-poll rounds, exponential backoff with jitter on errors.
 
     Uses its own connection to the same database (so the application's connection stays
-    single-threaded).  ``on_error(exc)`` sees every failure; an AuthError also calls
+    single-threaded).  Local commits are uploaded at once when idle, else when the current
+    long-poll (``wait`` seconds) returns.  ``on_error(exc)`` sees every failure; an AuthError also calls
     ``token`` again on the next attempt when it is a callable.
     """
 
     def __init__(self, con: Any, url: str, token: Any = None, subscriptions: Optional[list] = None,
-                 wait: float = 20.0, min_backoff: float = 0.5, max_backoff: float = 30.0,
+                 wait: float = 1.0, min_backoff: float = 0.5, max_backoff: float = 30.0,
                  on_error: Optional[Callable[[BaseException], Any]] = None,
                  on_round: Optional[Callable[[RoundResult], Any]] = None, **kw: Any):
         from ..dbapi.connection import Connection
@@ -597,10 +661,11 @@ class SyncLoop:
         backoff = self.min_backoff
         while not self._stop.is_set():
             try:
-                # Short waits while local writes are queued, long-poll when idle.
+                # No wait while local writes are queued; otherwise long-poll for ``wait``
+                # seconds (a local commit is uploaded at the latest when the poll returns).
                 wait = 0.0 if self.client.pending_count() else self.wait
                 self._kick.clear()
-                r = run_round(self.client, self.url, self.token, wait=min(wait, 1.0))
+                r = run_round(self.client, self.url, self.token, wait=wait)
                 self.rounds += 1
                 backoff = self.min_backoff
                 if self.on_round:
