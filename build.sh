@@ -102,6 +102,13 @@ case "$cmd" in
     setup
     "$PY" -m bench.sync "$@"
     ;;
+  bench-browser)
+    setup
+    build_wasm
+    ensure_chromium
+    (cd bench/browser && npm install --no-audit --no-fund --loglevel=error)
+    "$PY" -m bench.browser.run "$@"
+    ;;
   demo)
     setup
     build_wasm

@@ -75,3 +75,14 @@ def harness(server, page):
     page.goto(f"{server}/pages/harness.html")
     page.wait_for_function("window.TernDB !== undefined")
     return page
+
+
+@pytest.fixture
+def persistent_page(browser_type, tmp_path):
+    """A page in a browser with an on-disk profile (a normal, not incognito, context)."""
+    ctx = browser_type.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    try:
+        yield ctx.pages[0] if ctx.pages else ctx.new_page()
+    finally:
+        ctx.close()

@@ -76,9 +76,3 @@ export declare class Sync {
   now(): Promise<SyncRoundResult>;
   stop(): Promise<void>;
 }
-
-declare module "./index.mjs" {
-  interface TernDB {
-    readonly sync: Sync;
-  }
-}

@@ -144,7 +144,10 @@ async function execute(sess, req) {
   const r = op.startsWith("sync:") ? await syncCall(req)
     : session.call(op, req.sql ?? "", req.params ?? null);
   let out = r.ok ? { ok: true, value: toRows(r.value, req.rowMode) } : { ok: false, error: r.error };
-  if (op === "begin" && r.ok) owner = { session: sess, txn: req.txn };
+  if (op === "begin" && r.ok) {
+    owner = { session: sess, txn: req.txn };
+    if (bc && !sess.startsWith(myId)) watchClient(sess.split(":")[0], owner);
+  }
   if (op === "commit" || op === "rollback") owner = null;
   if (!session.in_transaction()) {
     const p = session.durable();
@@ -255,6 +258,23 @@ async function becomeLeader(opts) {
 
 let releaseLock = null;
 
+// Every worker of a shared database holds a lock named after itself for its
+// whole life.  The leader waits for that lock when another tab opens a
+// transaction: it is granted only when that tab is gone, and a transaction it
+// left open is then rolled back, so the other tabs are not blocked forever.
+function holdClientLock() {
+  navigator.locks.request("terndb-client:" + myId, () => new Promise(() => {})).catch(() => {});
+}
+
+function watchClient(client, txnOwner) {
+  navigator.locks.request("terndb-client:" + client, async () => {
+    if (owner !== txnOwner) return;
+    try { session.call("rollback", "", null); } catch (_) {}
+    owner = null;
+    pump();
+  }).catch(() => {});
+}
+
 async function open(m) {
   url = m.url;
   const opts = m.opts || {};
@@ -269,6 +289,7 @@ async function open(m) {
   const name = "terndb:" + url.split("?")[0];
   bc = new BroadcastChannel(name);
   bc.onmessage = (e) => onChannel(e.data);
+  holdClientLock();
   const booted = boot(opts);
   const won = await new Promise((resolve, reject) => {
     navigator.locks.request(name, { ifAvailable: true }, async (lock) => {

@@ -29,6 +29,8 @@ WASM = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.path.dirname(WASM)
 DIST = os.path.join(WASM, "dist")
 PYODIDE_NPM = os.path.join(WASM, "node_modules", "pyodide")
+# Ship .pyc only (see docs/BROWSER.md for the measurements behind this choice).
+SOURCELESS = os.environ.get("TERNDB_WHEEL_SOURCES", "") != "1"
 RUNTIME_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip",
                  "pyodide.d.ts", "ffi.d.ts", "package.json"]
 
@@ -50,10 +52,21 @@ def build_plain_wheel(out: str) -> str:
     return os.path.join(out, whl[0])
 
 
-def compile_in_pyodide(stage: str) -> None:
-    """Write __pycache__/*.cpython-314.pyc next to every module, using Pyodide's Python."""
+def compile_in_pyodide(stage: str, sourceless: bool) -> None:
+    """Byte-compile every module with Pyodide's Python 3.14.
+
+    ``sourceless``: ``module.pyc`` replaces ``module.py`` (smaller, faster to
+    install; tracebacks show no source lines).  Otherwise ``__pycache__`` files
+    are added beside the sources.
+    """
     script = os.path.join(WASM, "tools", "compile.mjs")
-    subprocess.run(["node", script, stage], check=True, cwd=WASM)
+    subprocess.run(["node", script, stage] + (["--sourceless"] if sourceless else []),
+                   check=True, cwd=WASM)
+    if sourceless:
+        for base, _, names in os.walk(os.path.join(stage, "terndb")):
+            for n in names:
+                if n.endswith(".py") and os.path.exists(os.path.join(base, n + "c")):
+                    os.remove(os.path.join(base, n))
 
 
 def _record_line(name: str, data: bytes) -> str:
@@ -101,11 +114,13 @@ def main() -> None:
         stage = os.path.join(tmp, "stage")
         with zipfile.ZipFile(plain) as z:
             z.extractall(stage)
-        compile_in_pyodide(stage)
+        compile_in_pyodide(stage, SOURCELESS)
         os.makedirs(out_py, exist_ok=True)
         wheel = os.path.join(out_py, wheel_name)
         repack(stage, wheel)
         plain_size = os.path.getsize(plain)
+        os.makedirs(os.path.join(DIST, "plain"), exist_ok=True)
+        shutil.copyfile(plain, os.path.join(DIST, "plain", wheel_name))   # for measure_startup.mjs
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -9,12 +9,13 @@ import { loadPyodide } from "pyodide";
 import path from "node:path";
 
 const stage = path.resolve(process.argv[2]);
+const legacy = process.argv[3] === "--sourceless";
 const py = await loadPyodide();
 py.FS.mkdirTree("/stage");
 py.FS.mount(py.FS.filesystems.NODEFS, { root: stage }, "/stage");
 const ok = py.runPython(`
 import compileall, py_compile, sys
-ok = compileall.compile_dir("/stage/terndb", quiet=1, optimize=0,
+ok = compileall.compile_dir("/stage/terndb", quiet=1, optimize=0, legacy=${legacy ? "True" : "False"},
                             invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
 f"{int(bool(ok))} {sys.implementation.cache_tag}"
 `);

@@ -69,11 +69,12 @@ return {
       tx.onabort = () => reject(toError(tx.error, "load aborted"));
     });
   },
-  commit(db, pgnos, data, root, durability) {
+  // Settles through ok()/err(): a promise handed to Python and back is not a Promise any more.
+  commit(db, pgnos, data, root, durability, ok, err) {
     const tx = db.transaction("pages", "readwrite", { durability });
     const done = new Promise((resolve, reject) => {
       tx.oncomplete = () => resolve(null);
-      tx.onabort = () => reject(toError(tx.error, "IndexedDB transaction aborted"));
+      tx.onabort = () => { reject(toError(tx.error, "IndexedDB transaction aborted")); };
     });
     try {
       const s = tx.objectStore("pages");
@@ -88,7 +89,7 @@ return {
       done.catch(() => {});
       throw e;
     }
-    return done;
+    done.then(ok, err);
   },
   deferred() {
     let resolve, reject;
@@ -241,14 +242,13 @@ class IDBBackend(Backend):
         pgnos = list(pages)
         import js  # type: ignore[import-not-found]
         try:
-            done = _js().commit(self.idb, js.Int32Array.new(pgnos) if pgnos else js.Int32Array.new(0),
-                                _to_u8(b"".join(pages[p] for p in pgnos)), _to_u8(root),
-                                self.durability)
+            _js().commit(self.idb, js.Int32Array.new(pgnos) if pgnos else js.Int32Array.new(0),
+                         _to_u8(b"".join(pages[p] for p in pgnos)), _to_u8(root),
+                         self.durability, self._ok, self._err)
         except Exception as e:
             raise OperationalError(error_message(e, self.name)) from e
         if batch.deferred is None:
             batch.deferred = _js().deferred()
-        done.then(self._ok, self._err)
 
     def _done(self, _: Any = None) -> None:
         batch = self._inflight
