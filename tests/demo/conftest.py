@@ -108,6 +108,8 @@ class Device:
         self.page = self.ctx.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.sync_responses: list = []     # every /v1/ response this device's browser received
+        self.ctx.on("response", lambda r: self.sync_responses.append(r) if "/v1/" in r.url else None)
         self.page.set_default_timeout(SYNC_MS)
 
     def sign_in(self, user: str) -> "Device":
@@ -159,6 +161,16 @@ class Device:
         res = p.locator("#sql-result")
         res.locator("table, p").first.wait_for()
         return res.inner_text()
+
+    def sync_log(self, last: int = 6) -> str:
+        """The last sync requests and responses, for failure messages."""
+        out = []
+        for r in self.sync_responses[-last:]:
+            try:
+                out.append(f"{r.url.rsplit('/', 1)[-1]} {r.request.post_data} => {r.status} {r.body()[:1500]!r}")
+            except Exception as e:      # the page may be gone
+                out.append(f"{r.url} ({e})")
+        return "\n".join(out)
 
     def close(self) -> None:
         self.ctx.close()

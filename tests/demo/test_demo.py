@@ -50,7 +50,10 @@ def test_two_devices_edit_offline_reload_reconnect_converge_and_explain_the_conf
         d1.offline(False)
         d1.wait_synced()
         notice = d1.page.locator("#notices .notice.conflict")
-        expect(notice).to_have_count(1, timeout=SYNC_MS)
+        try:
+            expect(notice).to_have_count(1, timeout=SYNC_MS)
+        except AssertionError as e:
+            raise AssertionError(f"{e}\nlaptop's sync log:\n{d1.sync_log()}") from None
         text = notice.inner_text()
         assert "Kept “Plan the trip to Rome”" in text, text
         assert "lost “Plan the trip to Oslo” (this device)" in text, text
@@ -90,10 +93,7 @@ def _ax_controls(page) -> list[dict]:
 
 def test_users_see_their_own_and_shared_items_only_and_the_app_is_usable_by_keyboard(browser, demo_server, shots):
     ann = Device(browser, demo_server, "ann").sign_in("ann")
-    bob = Device(browser, demo_server, "bob")
-    pulls: list = []
-    bob.ctx.on("response", lambda r: pulls.append(r) if r.url.endswith("/v1/pull") else None)
-    bob.sign_in("bob")
+    bob = Device(browser, demo_server, "bob").sign_in("bob")
     try:
         secret = f"Ann's secret plan {uuid.uuid4().hex[:6]}"
         ann.add(secret, tags="private-stuff")
@@ -114,7 +114,7 @@ def test_users_see_their_own_and_shared_items_only_and_the_app_is_usable_by_keyb
         assert "Ann only" not in json.dumps(bob.rows()) and secret not in json.dumps(bob.rows())
 
         # What the server sent Bob's browser: no private row of Ann's, in any pull.
-        bodies = [json.loads(r.body()) for r in pulls if r.status == 200]
+        bodies = [json.loads(r.body()) for r in bob.sync_responses if r.url.endswith("/v1/pull") and r.status == 200]
         sent = [op["row"] for b in bodies for e in b.get("entries", []) for op in e.get("ops", []) if op.get("row")]
         sent += [dict(zip(t["columns"], row)) for b in bodies for t in b.get("tables", {}).values() for row in t["rows"]]
         assert any(r["title"] == "Team lunch on Friday" for r in sent), "no pull response was observed"
