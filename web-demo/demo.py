@@ -131,6 +131,10 @@ def main(argv: list[str]) -> int:
     secret = secret_for(a.data)
     write_tokens(a.site, secret)
     proc, url = start_server(a.site, a.data, secret, a.host, a.port)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
     print(f"\nTernDB web demo: open {url}/ in a browser (Ctrl-C stops the server)\n"
           f"  data: {a.data}  (delete it to start over)\n"
           f"  sign in as ann or bob; open a second window (or another browser profile) to see sync\n",
@@ -141,7 +145,7 @@ def main(argv: list[str]) -> int:
             sys.stdout.write(line)
         return proc.wait()
     except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)
+        proc.terminate()
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
