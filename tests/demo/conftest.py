@@ -129,7 +129,17 @@ class Device:
                                     timeout=SYNC_MS)
 
     def offline(self, off: bool) -> None:
+        # Chromium's offline emulation does not always reach the dedicated worker a page
+        # starts after a reload; refusing the sync endpoints as well keeps the device cut off.
         self.ctx.set_offline(off)
+        if off:
+            self.ctx.route("**/v1/**", self._cut)
+        else:
+            self.ctx.unroute("**/v1/**", self._cut)
+
+    @staticmethod
+    def _cut(route: Any) -> None:
+        route.abort("internetdisconnected")
 
     def item(self, text: str) -> Any:
         return self.page.locator("#items li", has_text=text)
@@ -162,15 +172,17 @@ class Device:
         res.locator("table, p").first.wait_for()
         return res.inner_text()
 
-    def sync_log(self, last: int = 6) -> str:
-        """The last sync requests and responses, for failure messages."""
+    def sync_log(self, last: int = 8) -> str:
+        """The last sync requests and responses (empty pulls left out), for failure messages."""
         out = []
-        for r in self.sync_responses[-last:]:
+        for r in self.sync_responses:
             try:
+                if r.url.endswith("/pull") and b'"entries":[]' in r.body():
+                    continue
                 out.append(f"{r.url.rsplit('/', 1)[-1]} {r.request.post_data} => {r.status} {r.body()[:1500]!r}")
             except Exception as e:      # the page may be gone
                 out.append(f"{r.url} ({e})")
-        return "\n".join(out)
+        return "\n".join(out[-last:])
 
     def close(self) -> None:
         self.ctx.close()

@@ -43,6 +43,10 @@ def test_two_devices_edit_offline_reload_reconnect_converge_and_explain_the_conf
         expect(d1.page.locator("#pending")).to_have_text("2")
         expect(d1.page.locator("#net")).to_have_text("offline", timeout=SYNC_MS)
         d1.page.screenshot(path=os.path.join(shots, "demo-offline.png"))
+        d1.page.wait_for_timeout(3000)      # two sync intervals: nothing may leave while offline
+        expect(d1.page.locator("#pending")).to_have_text("2")
+        assert not [r for r in d1.sync_responses if r.url.endswith("/v1/push") and r.status == 200
+                    and '"Plan the trip to Oslo"' in (r.request.post_data or "")]
 
         # The phone reconnects first, then the laptop: the laptop learns its edit lost.
         d2.offline(False)
