@@ -66,6 +66,20 @@ async function signIn(user) {
   }
 }
 
+let refreshingToken = false;
+async function refreshToken() {
+  if (refreshingToken || !state.user) return;
+  refreshingToken = true;
+  try {
+    state.token = await tokenFor(state.user);
+    localStorage.setItem("terndb-demo", JSON.stringify({ user: state.user, token: state.token }));
+  } catch (e) {
+    console.warn("could not refresh the demo token:", e.message);
+  } finally {
+    setTimeout(() => { refreshingToken = false; }, 5000);
+  }
+}
+
 async function signOut() {
   const db = state.db;
   state.db = null;
@@ -117,10 +131,14 @@ function renderStatus(s) {
   let text, cls;
   if (state.paused) { text = "sync paused"; cls = "paused"; }
   else if (s.online === false || navigator.onLine === false) { text = "offline"; cls = "offline"; }
+  else if (s.lastError) { text = "sync error"; cls = "offline"; }
   else if (s.online) { text = s.syncing ? "online · syncing" : "online"; cls = "online"; }
   else { text = "connecting…"; cls = ""; }
   net.textContent = text;
   net.className = `pill ${cls}`;
+  net.title = s.lastError || "";
+  // A token the server no longer accepts (its secret changed): fetch the demo token again.
+  if (s.lastError && /token|signature|expired/i.test(s.lastError)) refreshToken();
   $("pending").textContent = String(s.pending ?? 0);
   const t = $("last-sync");
   const key = `terndb-demo-last-sync-${state.user}`;
