@@ -1,13 +1,14 @@
 """Server-side sync: merge of uploaded transactions, the change log, rules, snapshots.
 
 Everything lives in one embedded TernDB database; the class holds nothing a restart
-would lose (the epoch is re-created on open, the long-poll waiters are transient).
+would lose (the epoch is re-created on open; caches are rebuilt on demand).
 This module is pure standard library + TernDB so it is tested without an HTTP stack.
 
 Tables (besides the application's):
   _terndb_sync_log(off, client, seq, hlc, ops)  the ordered change log; ops are effective
                                                 row changes with full old/new images
-  _terndb_sync_clock(t, pk, clocks, alive, ahlc) per-row column stamps + existence register
+  _terndb_sync_clock(t, pk, clocks, alive, ahlc, ghost)  per-row column stamps, the
+                                                existence register, a deleted row's values
   _terndb_sync_clients(client, user_id, applied) per-client applied sequence number
   _terndb_sync_rejects(client, seq, reason, rows) verdicts of rejected transactions (re-acked)
   _terndb_sync_epochs(epoch, ordinal, start)    one row per server start; see cursor rules
@@ -201,13 +202,13 @@ class ServerStore:
         return out
 
     def push_batch(self, reqs: list[tuple[str, Any]]) -> list[Any]:
+        """Apply several push requests in one local transaction (group commit: one durable
+        commit for all); each request in a savepoint, so a refused one leaves no trace.
+        Returns, per request, its response body or the Refused to send."""
         with self.lock:
             return self._push_batch_locked(reqs)
 
     def _push_batch_locked(self, reqs: list[tuple[str, Any]]) -> list[Any]:
-        """Apply several push requests in one local transaction (group commit: one durable
-        commit for all); each request in a savepoint, so a refused one leaves no trace.
-        Returns, per request, its response body or the Refused to send."""
         con = self.con
         out: list[Any] = []
         self._merging = True
@@ -495,14 +496,14 @@ class ServerStore:
         return client, subs, body.get("cursor")
 
     def pull(self, user: str, body: Any) -> Optional[dict]:
-        with self.lock:
-            return self._pull_locked(user, body)
-
-    def _pull_locked(self, user: str, body: Any) -> Optional[dict]:
         """Entries after the cursor (None: nothing new yet, the caller may wait), or a reset.
 
         Reads one committed snapshot taken after the high-water mark was read, so a reset's
         rows are at least as new as its cursor (later changes may arrive twice: harmless)."""
+        with self.lock:
+            return self._pull_locked(user, body)
+
+    def _pull_locked(self, user: str, body: Any) -> Optional[dict]:
         self.metrics["pull_requests"] += 1
         hw = self.committed_hw
         self.rcon.execute("BEGIN")
@@ -680,12 +681,12 @@ class ServerStore:
     # ------------------------------------------------------------- compaction
 
     def compact(self, keep: Optional[int] = None, tombstone_ttl: Optional[float] = None) -> int:
+        """Drop log entries but the last ``keep``; expire old tombstones.  Cursors before the
+        new floor get a reset.  Returns the number of entries dropped."""
         with self.lock:
             return self._compact_locked(keep, tombstone_ttl)
 
     def _compact_locked(self, keep: Optional[int] = None, tombstone_ttl: Optional[float] = None) -> int:
-        """Drop log entries but the last ``keep``; expire old tombstones.  Cursors before the
-        new floor get a reset.  Returns the number of entries dropped."""
         keep = self.cfg.log_keep if keep is None else keep
         ttl = self.cfg.tombstone_ttl if tombstone_ttl is None else tombstone_ttl
         floor = max(self.floor, self.hw - keep + 1)
