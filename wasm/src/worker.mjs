@@ -138,9 +138,6 @@ async function execute(sess, req) {
     return { ok: false, error: { name: "OperationalError",
       message: "the transaction was lost (the tab that owned the database closed); nothing of it was committed" } };
   }
-  if (op !== "begin" && !req.txn && owner && owner.session === sess && op !== "tables") {
-    // The page serializes its own requests; a stray request runs inside the transaction.
-  }
   const r = op.startsWith("sync:") ? await syncCall(req)
     : session.call(op, req.sql ?? "", req.params ?? null);
   let out = r.ok ? { ok: true, value: toRows(r.value, req.rowMode) } : { ok: false, error: r.error };
