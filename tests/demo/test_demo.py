@@ -157,12 +157,16 @@ def test_users_see_their_own_and_shared_items_only_and_the_app_is_usable_by_keyb
         p.get_by_role("checkbox", name="Done: Typed without a mouse").focus()
         p.keyboard.press("Space")
         expect(p.get_by_role("checkbox", name="Done: Typed without a mouse")).to_be_checked()
-        p.get_by_role("button", name="Edit Typed without a mouse").focus()
+        expect(ann.item("Typed without a mouse")).to_have_class("done")     # rendered from the database
+        expect(p.get_by_role("checkbox", name="Done: Typed without a mouse")).to_be_focused()
+        p.keyboard.press("Tab")
+        expect(p.get_by_role("button", name="Edit Typed without a mouse")).to_be_focused()
         p.keyboard.press("Enter")
         assert p.evaluate("document.activeElement.getAttribute('aria-label')") == "Title of Typed without a mouse"
         p.keyboard.type("Renamed by keyboard")
         p.keyboard.press("Enter")
         expect(ann.item("Renamed by keyboard")).to_have_count(1)
+        expect(p.get_by_role("button", name="Edit Renamed by keyboard")).to_be_focused()
         ann.wait_synced()
 
         # Every control in the accessibility tree has a name (both users' views).

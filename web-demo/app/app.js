@@ -218,20 +218,26 @@ async function renderItems() {
   // Re-rendering would move the row being edited and take the focus from it; saving
   // or cancelling the edit renders again.
   if (list.querySelector("li.editing")) return;
+  // Keep the keyboard focus on the same control across re-renders (every sync round may
+  // bring one).
+  const focused = list.contains(document.activeElement) ? document.activeElement.dataset.key : null;
   list.replaceChildren(...rows.map(itemRow));
+  if (focused) list.querySelector(`[data-key="${CSS.escape(focused)}"]`)?.focus();
   $("count").textContent = `${rows.length} of ${all.rows.length} items in this tab's database`;
 }
 
 function itemRow(r) {
   const li = el("li", { dataset: { id: r.id, owner: r.owner }, class: r.done ? "done" : "" });
   const check = el("input", { type: "checkbox", checked: !!r.done, "aria-label": `Done: ${r.title}`,
+    dataset: { key: `${r.id}:done` },
     onchange: () => write("UPDATE item SET done = ?, updated = ? WHERE id = ?", [check.checked ? 1 : 0, now(), r.id]) });
   const badge = r.shared ? el("span", { class: "badge shared" }, "shared") : el("span", { class: "badge private" }, "private");
   const meta = el("div", { class: "meta" }, `by ${r.owner} `, badge, " ",
     ...r.tags.split(",").filter((t) => t.trim()).map((t) => el("span", { class: "tag" }, t.trim())));
   const actions = el("div", { class: "actions" },
-    el("button", { type: "button", "aria-label": `Edit ${r.title}`, onclick: () => startEdit(li, r) }, "Edit"),
-    el("button", { type: "button", "aria-label": `Delete ${r.title}`,
+    el("button", { type: "button", "aria-label": `Edit ${r.title}`, dataset: { key: `${r.id}:edit` },
+      onclick: () => startEdit(li, r) }, "Edit"),
+    el("button", { type: "button", "aria-label": `Delete ${r.title}`, dataset: { key: `${r.id}:delete` },
       onclick: () => write("DELETE FROM item WHERE id = ?", [r.id]) }, "Delete"));
   li.append(check, el("span", { class: "title" }, r.title), actions, meta);
   return li;
@@ -243,11 +249,16 @@ function startEdit(li, r) {
   const tags = el("input", { value: r.tags, "aria-label": `Tags of ${r.title}` });
   const shared = el("input", { type: "checkbox", checked: !!r.shared, "aria-label": `Shared: ${r.title}`,
     disabled: r.owner !== state.user });
-  const done = () => { li.classList.remove("editing"); refresh(); };
+  const back = async () => {       // the focus returns to the row's Edit button
+    await refresh();
+    $("items").querySelector(`[data-key="${CSS.escape(`${r.id}:edit`)}"]`)?.focus();
+  };
+  const done = () => { li.classList.remove("editing"); back(); };
   const save = async () => {
     li.classList.remove("editing");
     await write("UPDATE item SET title = ?, tags = ?, shared = ?, updated = ? WHERE id = ?",
       [title.value.trim() || r.title, normTags(tags.value), shared.checked ? 1 : 0, now(), r.id]);
+    await back();
   };
   const form = el("form", { class: "edit", onsubmit: (e) => { e.preventDefault(); save(); } },
     title, tags, el("label", { class: "toggle" }, shared, " shared"),
