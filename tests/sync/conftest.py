@@ -13,7 +13,12 @@ if str(ROOT / "core") not in sys.path:
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
-from .harness import ThreadServer, config  # noqa: E402
+from .harness import ThreadServer, config, load_deferred  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _deferred_imports(request: pytest.FixtureRequest) -> None:
+    load_deferred(request.module)
 
 
 @pytest.fixture

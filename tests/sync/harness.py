@@ -10,10 +10,29 @@ import threading
 import time
 from typing import Any, Callable, Optional
 
-from terndb.server import auth
-from terndb.server.config import from_dict
-from terndb.sync.client import urllib_post
-from terndb.sync.protocol import SyncError
+# terndb.sync and terndb.server are imported lazily (here and in the test modules, through
+# defer_import): Hypothesis draws "interesting" constants from every project module loaded
+# when a test runs, so importing them at collection time would change the examples the
+# differential suite (which runs earlier) generates.
+_DEFERRED: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+
+
+def defer_import(module_globals: dict, modname: str, *names: str) -> None:
+    """Record ``from modname import names`` (``"x as y"`` allowed) for when a test runs."""
+    _DEFERRED.setdefault(module_globals["__name__"], []).append((modname, names))
+
+
+def load_deferred(module: Any) -> None:
+    import importlib
+    for modname, names in _DEFERRED.get(module.__name__, []):
+        m = importlib.import_module(modname)
+        for n in names:
+            attr, _, local = n.partition(" as ")
+            try:
+                value = getattr(m, attr)
+            except AttributeError:
+                value = importlib.import_module(f"{modname}.{attr}")
+            setattr(module, local or attr, value)
 
 SECRET = "test-secret-0123456789"
 
@@ -29,11 +48,13 @@ RULES = {"item": {"read": f"(owner = :user_id OR shared = 1) AND {_NOT_BANNED}",
 
 
 def config(**server: Any) -> Any:
+    from terndb.server.config import from_dict
     return from_dict({"server": {"secret": SECRET, "schema": SCHEMA, **server},
                       "tables": server.pop("tables", RULES) if "tables" in server else RULES})
 
 
 def token(user: str, ttl: float = 3600, admin: bool = False, secret: str = SECRET) -> str:
+    from terndb.server import auth
     claims: dict = {"sub": user, "exp": time.time() + ttl}
     if admin:
         claims["admin"] = True
@@ -82,6 +103,7 @@ class FaultyPost:
 
     def __init__(self, rng: random.Random, p_drop_req: float = 0.1, p_drop_resp: float = 0.1,
                  p_dup: float = 0.1, p_replay: float = 0.1):
+        from terndb.sync.client import urllib_post
         self.rng = rng
         self.inner = urllib_post(timeout=30)
         self.p = (p_drop_req, p_drop_resp, p_dup, p_replay)
@@ -89,6 +111,7 @@ class FaultyPost:
         self.faults = 0
 
     def __call__(self, url: str, data: bytes, headers: dict) -> tuple[int, bytes]:
+        from terndb.sync.protocol import SyncError
         r = self.rng.random
         drop_req, drop_resp, dup, replay = self.p
         if self.stash and r() < replay:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from terndb.sync.protocol import dec
 
 
 class Oracle:
@@ -18,6 +17,7 @@ class Oracle:
         self.rows: dict[Any, dict] = {}      # pk -> {"alive": (stamp, bool), "cols": {c: (stamp, v)}}
 
     def apply(self, stamp: str, ops: list[dict]) -> None:
+        from terndb.sync.protocol import dec
         for op in ops:
             pk = dec(op["pk"])
             r = self.rows.setdefault(pk, {"alive": ("", False), "cols": {}})

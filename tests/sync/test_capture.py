@@ -7,10 +7,13 @@ import json
 import pytest
 
 import terndb
-from terndb.sync.capture import OUTBOX
-from terndb.sync.client import SyncClient
 
 DDL = "CREATE TABLE item(id TEXT PRIMARY KEY, owner TEXT NOT NULL, shared INTEGER DEFAULT 0, a INTEGER, b TEXT)"
+
+from .harness import defer_import
+
+defer_import(globals(), "terndb.sync.capture", 'OUTBOX')
+defer_import(globals(), "terndb.sync.client", 'SyncClient')
 
 
 def outbox(con):

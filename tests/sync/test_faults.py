@@ -26,11 +26,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import terndb
-from terndb.sync import AuthError, SyncError
-from terndb.sync.client import SyncClient, run_round, urllib_post
-from terndb.sync.protocol import dumps
 
-from .harness import FaultyPost, ThreadServer, config, token
+from .harness import FaultyPost, ThreadServer, config, token, defer_import
+
+defer_import(globals(), "terndb.sync", 'AuthError', 'SyncError')
+defer_import(globals(), "terndb.sync.client", 'SyncClient', 'run_round', 'urllib_post')
+defer_import(globals(), "terndb.sync.protocol", 'dumps')
 from .oracle import Oracle
 from .settings import sync_settings
 

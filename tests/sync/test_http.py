@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 import terndb
-from terndb.sync import AuthError, SyncLoop
-from terndb.sync.client import client_for, run_round_async, urllib_post
-from terndb.sync.protocol import PROTOCOL_VERSION, dumps
 
-from .harness import SECRET, ThreadServer, config, token
+from .harness import SECRET, ThreadServer, config, token, defer_import
+
+defer_import(globals(), "terndb.sync", 'AuthError', 'SyncLoop')
+defer_import(globals(), "terndb.sync.client", 'client_for', 'run_round_async', 'urllib_post')
+defer_import(globals(), "terndb.sync.protocol", 'PROTOCOL_VERSION', 'dumps')
 
 SUBS = [{"table": "item"}]
 

@@ -14,10 +14,11 @@ import urllib.request
 from pathlib import Path
 
 import terndb
-from terndb.sync import SyncError
-from terndb.sync.client import SyncClient, run_round, urllib_post
 
-from .harness import SECRET, token
+from .harness import SECRET, token, defer_import
+
+defer_import(globals(), "terndb.sync", 'SyncError')
+defer_import(globals(), "terndb.sync.client", 'SyncClient', 'run_round', 'urllib_post')
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBS = [{"table": "item"}]

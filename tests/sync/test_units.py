@@ -6,8 +6,11 @@ import time
 
 import pytest
 
-from terndb.server import auth
-from terndb.sync import hlc, protocol as P
+from .harness import defer_import
+
+defer_import(globals(), "terndb.server", 'auth')
+defer_import(globals(), "terndb.sync", 'hlc', 'protocol as P')
+
 
 
 def test_hlc_orders_by_time_counter_node_and_survives_clock_steps():
