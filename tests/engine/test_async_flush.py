@@ -91,4 +91,21 @@ def test_connect_async_commit_async_and_failed_flush():
         con2 = await terndb.connect_async("queue://a")
         assert con2.execute("SELECT x FROM t ORDER BY x").fetchall() == [(1,), (3,)]
         con2.close()
-    asyncio.run(main())
+    _run(main())
+
+
+def _run(coro) -> None:
+    """asyncio.run() in a thread of its own: another test's event loop may be running here."""
+    import threading
+    err: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(coro)
+        except BaseException as e:   # re-raised in the test's thread
+            err.append(e)
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    if err:
+        raise err[0]

@@ -146,22 +146,21 @@ async function execute(sess, req) {
     if (bc && !sess.startsWith(myId)) watchClient(sess.split(":")[0], owner);
   }
   if (op === "commit" || op === "rollback") owner = null;
-  if (!session.in_transaction()) {
-    const p = session.durable();
-    if (p) {
+  let changes = r.changes ? Array.from(r.changes) : null;
+  if (!r.inTxn) {
+    if (r.durable) {
       try {
-        await p;
+        await r.durable;
       } catch (e) {
         const message = session.flush_failed(e);
         out = { ok: false, error: { name: "OperationalError", message } };
-        if (op === "commit") owner = null;
+        changes = ["*"];
       }
     }
   } else if (op === "commit" && r.ok) {
     owner = null;
   }
-  const changes = session.take_changes();
-  if (changes) changed(Array.from(changes), true);
+  if (changes) changed(changes, true);
   return out;
 }
 
