@@ -27,7 +27,14 @@ export async function call(py, session, req) {
   try {
     driver ??= await load(py, session);
     const text = await driver.call(req.op.slice(5), JSON.stringify(req.params ?? {}));
-    return JSON.parse(text);
+    const out = JSON.parse(text);
+    // What worker.mjs expects with every result: transaction state, the durability
+    // promise of what the round committed, and the tables it changed (live queries).
+    out.inTxn = session.in_transaction();
+    if (!out.inTxn) out.durable = session.durable();
+    const changes = session.take_changes();
+    if (changes) out.changes = changes;
+    return out;
   } catch (e) {
     return { ok: false, error: { name: "OperationalError", message: String(e?.message || e) } };
   }
