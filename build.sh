@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # TernDB build and task runner. Every command sets up what it needs first.
 #
-#   ./build.sh demo     open the TernDB shell on a sample database
+#   ./build.sh demo     build and serve the web demo (offline-first board that syncs) on 127.0.0.1
+#   ./build.sh shell    open the TernDB shell on a sample database
 #   ./build.sh test     run the whole test suite (what CI runs)
 #   ./build.sh slt      run the whole sqllogictest corpus, pass rates per directory
 #   ./build.sh bench    run the benchmarks (not tests) and print a report
@@ -9,6 +10,7 @@
 #   ./build.sh setup    only create .venv and install the packages
 #   ./build.sh wasm     only build the browser/Node bundle (wasm/dist)
 #   ./build.sh bench-browser   browser benchmarks (TernDB vs PGlite vs sqlite3 in Pyodide)
+#   ./build.sh screenshots     regenerate docs/images/*.png through the web demo's tests
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -92,6 +94,10 @@ case "$cmd" in
     setup
     build_wasm
     ;;
+  bench-sync)
+    setup
+    "$PY" -m bench.sync "$@"
+    ;;
   bench-browser)
     setup
     build_wasm
@@ -106,9 +112,19 @@ case "$cmd" in
   demo)
     setup
     build_wasm
+    "$PY" web-demo/demo.py "$@"
+    ;;
+  shell)
+    setup
     "$PY" -m terndb.cli.demo "$@"
     ;;
+  screenshots)
+    setup
+    build_wasm
+    ensure_chromium
+    TERNDB_SCREENSHOTS="$ROOT/docs/images" "$PY" -m pytest -q tests/demo "$@"
+    ;;
   *)
-    sed -n '2,12p' "$0"
+    sed -n '2,13p' "$0"
     ;;
 esac

@@ -9,7 +9,8 @@ const INDEX = new URL("/wasm/dist/pyodide/", location.href).href;
 async function openEngine(name) {
   if (name.startsWith("terndb-")) {
     const { TernDB } = await import("/wasm/src/index.mjs");
-    const url = { "terndb-memory": "memory://", "terndb-idb": "idb://bench", "terndb-opfs": "opfs://bench" }[name];
+    const url = { "terndb-memory": "memory://", "terndb-idb": "idb://bench", "terndb-opfs": "opfs://bench",
+      "terndb-idb-relaxed": "idb://bench?durability=relaxed" }[name];
     const db = await TernDB.open(url, { multiTab: false });
     return {
       info: db.timings,
@@ -38,10 +39,10 @@ async function openEngine(name) {
       e.data.ok ? c.resolve(e.data.value) : c.reject(new Error(e.data.error)); };
     const send = (m) => new Promise((resolve, reject) => { const id = next++; calls.set(id, { resolve, reject }); w.postMessage({ ...m, id }); });
     const info = await send({ t: "open", indexURL: INDEX });
-    const query = (sql, p) => send({ sql, params: p ?? null });
+    const query = (sql, p) => send({ sql, params: p ?? undefined });
     const script = (sql) => send({ sql, script: true });
     return { info, query, script,
-      txn: async (fn) => { await script("BEGIN"); await fn(query); await script("COMMIT"); } };
+      txn: async (fn) => { await query("BEGIN"); await fn(query); await query("COMMIT"); } };
   }
   throw new Error("unknown engine " + name);
 }

@@ -26,7 +26,7 @@ sys.path.insert(0, ROOT)
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Handler, WASM  # noqa: E402
 
-ENGINES = ["terndb-memory", "terndb-idb", "terndb-opfs", "pglite-memory", "pglite-idb", "sqlite3-pyodide"]
+ENGINES = ["terndb-memory", "terndb-idb", "terndb-idb-relaxed", "terndb-opfs", "pglite-memory", "pglite-idb", "sqlite3-pyodide"]
 
 
 SERVED = [0]   # bytes of response bodies sent (counted on the server: workers' fetches too)

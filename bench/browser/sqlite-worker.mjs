@@ -16,8 +16,8 @@ def run(sql, params, script):
     if script:
         con.executescript(sql)
         return None
-    cur = con.execute(sql, tuple(params.to_py()) if params is not None else ())
-    return to_js(cur.fetchall())
+    cur = con.execute(sql, tuple(params.to_py()) if params is not None and hasattr(params, "to_py") else ())
+    return to_js([list(r) for r in cur.fetchall()])
 run`);
       self.postMessage({ id: m.id, ok: true, value: { pyodide: pyodideMs } });
     } else {

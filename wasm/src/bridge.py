@@ -135,6 +135,13 @@ class Session:
         except Exception as e:
             res.ok = False
             res.error = error_info(e)
+        # One crossing per request: durability promise, transaction state, changes.
+        con = self.con
+        res.inTxn = bool(con is not None and con.in_transaction)
+        if not res.inTxn:
+            res.durable = self.durable()
+        if self.changed:
+            res.changes = self.take_changes()
         return res
 
     def _result(self, cur: Any) -> Any:
@@ -192,7 +199,7 @@ class Session:
         if recover is not None:
             recover()
         db.reset()
-        self.changed.add("*")
+        self.changed.clear()
         msg = str(getattr(err, "message", err))
         return msg
 

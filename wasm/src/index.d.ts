@@ -1,5 +1,8 @@
 // TypeScript declarations for the terndb JS package (hand-written; see index.mjs).
 
+import type { Sync } from "./sync";
+export * from "./sync";
+
 /** An SQL value as it crosses to JavaScript. Integers beyond 2^53 arrive as bigint. */
 export type SQLValue = null | number | bigint | string | Uint8Array | boolean;
 
@@ -76,6 +79,8 @@ export class TernDB {
   /** Start-up times in ms: pyodide (runtime), terndb (wheel + import), open. */
   readonly timings: { pyodide?: number; terndb?: number; open?: number };
   readonly live: LiveNamespace;
+  /** Offline-first sync with a `terndb serve` server (sync.d.ts). */
+  readonly sync: Sync;
 
   /** Run one statement. A write outside a transaction is durable when the promise resolves. */
   query<R = Record<string, SQLValue>>(sql: string, params?: Params, options?: QueryOptions): Promise<Results<R>>;

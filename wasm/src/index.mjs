@@ -10,6 +10,8 @@
 // runs in a dedicated module Web Worker; in Node in a worker_thread with the
 // database in a file (fsync'ed).
 
+import { Sync } from "./sync.mjs";
+
 const isNode = typeof globalThis.process?.versions?.node === "string" &&
   typeof globalThis.window === "undefined" && typeof globalThis.WorkerGlobalScope === "undefined";
 
@@ -56,6 +58,7 @@ export class TernDB {
     this.live = {
       query: (sql, params, callback) => this._liveQuery(sql, params, callback),
     };
+    this.sync = new Sync(this);      // offline-first sync with `terndb serve` (sync.mjs)
     this.ready = this._start();
   }
 
@@ -108,6 +111,7 @@ export class TernDB {
       if (l && m.out?.ok) l(m.out.value);
     } else if (m.t === "role") {
       this.leader = m.leader;
+      if (m.leader && this.sync.running) this.sync.now().catch(() => {});   // re-attach sync here
     }
   }
 
@@ -206,6 +210,7 @@ export class TernDB {
   /** Close the database and stop the worker. */
   async close() {
     if (this.closed) return;
+    if (this.sync.running) await this.sync.stop();
     await this._exclusive(() => this._send({ t: "close" }));
     this.closed = true;
     this._lives.clear();

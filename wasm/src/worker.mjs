@@ -11,6 +11,7 @@
 // Messages to the page:    {t:"ready", ...} | {t:"res", id, out} | {t:"live", id, out} |
 //                          {t:"role", leader}
 // A request: {op: "query"|"exec"|"begin"|"commit"|"rollback"|"tables", sql, params, txn, rowMode}
+//            or {op: "sync:init"|"sync:round"|"sync:status", params} (db.sync, sync-worker.mjs)
 
 const isNode = typeof globalThis.process?.versions?.node === "string" &&
   typeof globalThis.WorkerGlobalScope === "undefined";
@@ -137,33 +138,39 @@ async function execute(sess, req) {
     return { ok: false, error: { name: "OperationalError",
       message: "the transaction was lost (the tab that owned the database closed); nothing of it was committed" } };
   }
-  if (op !== "begin" && !req.txn && owner && owner.session === sess && op !== "tables") {
-    // The page serializes its own requests; a stray request runs inside the transaction.
-  }
-  const r = session.call(op, req.sql ?? "", req.params ?? null);
+  const r = op.startsWith("sync:") ? await syncCall(req)
+    : session.call(op, req.sql ?? "", req.params ?? null);
   let out = r.ok ? { ok: true, value: toRows(r.value, req.rowMode) } : { ok: false, error: r.error };
   if (op === "begin" && r.ok) {
     owner = { session: sess, txn: req.txn };
     if (bc && !sess.startsWith(myId)) watchClient(sess.split(":")[0], owner);
   }
   if (op === "commit" || op === "rollback") owner = null;
-  if (!session.in_transaction()) {
-    const p = session.durable();
-    if (p) {
+  let changes = r.changes ? Array.from(r.changes) : null;
+  if (!r.inTxn) {
+    if (r.durable) {
       try {
-        await p;
+        await r.durable;
       } catch (e) {
         const message = session.flush_failed(e);
         out = { ok: false, error: { name: "OperationalError", message } };
-        if (op === "commit") owner = null;
+        changes = ["*"];
       }
     }
   } else if (op === "commit" && r.ok) {
     owner = null;
   }
-  const changes = session.take_changes();
-  if (changes) changed(Array.from(changes), true);
+  if (changes) changed(changes, true);
   return out;
+}
+
+// db.sync (sync-worker.mjs), loaded on first use.  syncParams remembers what this
+// page's db.sync asked for, so a worker that takes over as leader captures writes at once.
+let syncModule = null;
+let syncParams = null;
+async function syncCall(req) {
+  syncModule ??= await import("./sync-worker.mjs");
+  return syncModule.call(py, session, req);
 }
 
 // -------------------------------------------------------------- live queries
@@ -171,6 +178,7 @@ async function execute(sess, req) {
 const lives = new Map();    // id -> {sql, params, tables, rowMode}
 
 async function run(req, sess = myId) {
+  if (req.op?.startsWith("sync:") && req.params?.subscriptions) syncParams = req.params;
   if (leader) return submit(sess, req);
   return proxy(req, sess);
 }
@@ -232,6 +240,7 @@ async function onChannel(m) {
 
 async function becomeLeader(opts) {
   await openLocal(opts);
+  if (syncParams) await syncCall({ op: "sync:init", params: syncParams });
   leader = true;
   toPage({ t: "role", leader: true });
   if (bc) bc.postMessage({ t: "leader", from: myId });

@@ -523,15 +523,15 @@ class ServerStore:
             return self._reset(user, subs, sh, applied, hw)
         off = cursor[1]
         lim = self.cfg.max_pull_entries
-        rows = self.rcon.execute(f"SELECT off, client, seq, ops FROM {LOG} WHERE off > ? AND off <= ? ORDER BY off "
-                                 "LIMIT ?", (off, hw, lim + 1)).fetchall()
+        rows = self.rcon.execute(f"SELECT off, client, seq, ops, hlc FROM {LOG} WHERE off > ? AND off <= ? "
+                                 "ORDER BY off LIMIT ?", (off, hw, lim + 1)).fetchall()
         if not rows:
             return None
         more = len(rows) > lim
         rows = rows[:lim]
         entries = []
         cache = self._filtered
-        for o, c, seq, ops in rows:
+        for o, c, seq, ops, stamp in rows:
             # Many clients pull the same entries under the same user and subscriptions:
             # filter each (entry, user, subscriptions, generation) once.
             key = (o, user, sh, self.gen)
@@ -545,6 +545,7 @@ class ServerStore:
             e: dict = {"off": o}
             if out:
                 e["ops"] = out
+                e["hlc"] = stamp    # the transaction's merge stamp: clients can explain conflicts
             if c == client:
                 e["mine"] = seq
             if out or c == client:
