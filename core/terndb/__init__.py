@@ -39,23 +39,9 @@ def connect(database: Any, timeout: float = 5.0, isolation_level: Optional[str] 
     ``database`` is a path, ``":memory:"``, or a URL naming a backend.
     ``isolation_level=None`` selects autocommit mode.
     """
-    import os
-    if isinstance(database, os.PathLike):
-        database = os.fspath(database)
-    if isinstance(database, bytes):
-        database = database.decode()
-    if not isinstance(database, str):
-        raise ProgrammingError(f"database must be a path or URL string, not {type(database).__name__}")
-    key, make_backend, location = resolve(database, readonly=readonly)
-    db = open_database(key, make_backend, readonly)
-    if not db.precommit and "_terndb_sync_state" in db.committed.catalog.tables:
-        # A sync-enabled database captures local writes from its first commit on, even
-        # before the application starts syncing (imported lazily: plain users never pay).
-        from .sync.capture import install_capture
-        install_capture(db)
-    return Connection(db, location, timeout=timeout, isolation_level=isolation_level,
-                      check_same_thread=check_same_thread, cached_statements=cached_statements,
-                      readonly=readonly)
+    key, make_backend, location = _locate(database, readonly)
+    return _connection(open_database(key, make_backend, readonly), location, timeout, isolation_level,
+                       check_same_thread, cached_statements, readonly)
 
 
 async def connect_async(database: Any, timeout: float = 5.0,
@@ -67,13 +53,30 @@ async def connect_async(database: Any, timeout: float = 5.0,
     Works for every URL; use ``await con.commit_async()`` or ``await con.flush()``
     to wait until commits are durable.
     """
+    key, make_backend, location = _locate(database, readonly)
+    return _connection(await open_database_async(key, make_backend, readonly), location, timeout,
+                       isolation_level, check_same_thread, cached_statements, readonly)
+
+
+def _locate(database: Any, readonly: bool) -> tuple:
+    """(sharing key, backend factory, printable location) for a path or URL argument."""
     import os
     if isinstance(database, os.PathLike):
         database = os.fspath(database)
+    if isinstance(database, bytes):
+        database = database.decode()
     if not isinstance(database, str):
         raise ProgrammingError(f"database must be a path or URL string, not {type(database).__name__}")
-    key, make_backend, location = resolve(database, readonly=readonly)
-    db = await open_database_async(key, make_backend, readonly)
+    return resolve(database, readonly=readonly)
+
+
+def _connection(db: Any, location: str, timeout: float, isolation_level: Optional[str],
+                check_same_thread: bool, cached_statements: int, readonly: bool) -> Connection:
+    if "_terndb_sync_state" in db.committed.catalog.tables:
+        # A sync-enabled database captures local writes from its first commit on, even
+        # before the application starts syncing (imported lazily: plain users never pay).
+        from .sync.capture import install_capture
+        install_capture(db)
     return Connection(db, location, timeout=timeout, isolation_level=isolation_level,
                       check_same_thread=check_same_thread, cached_statements=cached_statements,
                       readonly=readonly)

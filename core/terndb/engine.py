@@ -165,7 +165,7 @@ class Database:
             return
         try:
             await pending
-        except BaseException as e:
+        except Exception as e:    # (a cancelled wait is not a failed commit)
             recover = getattr(self.backend, "recover", None)
             if recover is not None:
                 recover()

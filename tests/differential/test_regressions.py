@@ -46,6 +46,14 @@ AFFINITY = [
     # Aggregates read real-looking text as REAL, even when integral ('1000.0').
     P(["SELECT sum(x), typeof(sum(x)), total(x), avg(x), sum(y), typeof(sum(y)) FROM "
        "(SELECT '1000.0' x, '12' y UNION ALL SELECT '1e3', ' 7 ')"], id="aggregate-real-looking-text"),
+    # A REAL exactly halfway at the 15th digit is written rounded away from zero.
+    P(["CREATE TABLE r(t TEXT)",
+       "INSERT INTO r VALUES (6046150006860825.0), (-6046150006860825.0), (0.1), (1e300)",
+       "SELECT t, CAST(6046150006860825.0 AS TEXT), 6046150006860825.0 || '' FROM r"],
+      id="real-to-text-tie-at-15-digits"),
+    # replace() with a pattern that starts with NUL returns its first argument unchanged.
+    P(["SELECT replace(7.5, x'00', 2.5), typeof(replace(7.5, x'00', 'a')), replace('a', x'0061', 'b')"],
+      id="replace-nul-pattern"),
     # printf() writes infinities as Inf / -Inf with sign flags and space padding.
     P(["SELECT printf('%e|%f|%10g|%-6E|%+f|% f|%05.1f', 9e999, -9e999, 9e999, 9e999, 9e999, 9e999, -9e999)"],
       id="printf-infinity"),

@@ -69,6 +69,7 @@ def _factory(location: str, readonly: bool = False) -> QueueBackend:
 register_scheme("queue", f"{__name__}:_factory")
 
 
+@pytest.mark.host_only
 def test_connect_async_commit_async_and_failed_flush():
     async def main() -> None:
         con = await terndb.connect_async("queue://a")

@@ -105,3 +105,56 @@ def test_blob_and_real_values_roundtrip_through_outbox(db_url):
     con.commit()
     ops = outbox(con)[0][1]
     assert ops[0]["cols"]["x"] == {"$b": "AAE="} and ops[1]["cols"]["x"] == {"$f": "inf"}
+
+
+def test_capture_is_suspended_only_for_the_connection_applying_server_data(tmp_path):
+    """A commit on another connection while the sync client applies server data is captured."""
+    path = str(tmp_path / "replica.terndb")
+    con = terndb.connect(path)
+    con.execute(DDL)
+    client = SyncClient(con, [{"table": "item"}])
+    other = terndb.connect(path)
+    client.capture.suspended = con          # what the client does while it applies a pull
+    try:
+        other.execute("INSERT INTO item VALUES ('k', 'me', 0, 1, 'x')")
+        other.commit()
+        con.execute("INSERT INTO item VALUES ('s', 'server', 0, 1, 'x')")
+        con.commit()
+    finally:
+        client.capture.suspended = None
+    assert [(r[0], [op.get("pk") for op in r[1]]) for r in outbox(con)] == [(1, ["k"])]
+    other.close()
+    con.close()
+
+
+def test_sync_refuses_to_run_inside_the_callers_transaction(tmp_path):
+    """Syncing commits on its connection: with the caller's work uncommitted it is refused."""
+    con = terndb.connect(str(tmp_path / "replica.terndb"))
+    con.execute(DDL)
+    SyncClient(con, [{"table": "item"}])
+    con.execute("INSERT INTO item VALUES ('k', 'me', 0, 1, 'x')")
+    with pytest.raises(terndb.ProgrammingError, match="commit or roll back"):
+        con.sync("http://127.0.0.1:9/", token="t")
+    assert con.in_transaction
+    con.rollback()
+    assert outbox(con) == []
+
+
+def test_connect_async_installs_capture_on_a_sync_enabled_database(tmp_path):
+    from .harness import run_async
+    path = str(tmp_path / "replica.terndb")
+    con = terndb.connect(path)
+    con.execute(DDL)
+    SyncClient(con, [{"table": "item"}])
+    con.close()
+
+    async def write() -> list:
+        c = await terndb.connect_async(path)
+        c.execute("INSERT INTO item VALUES ('k', 'me', 0, 1, 'x')")
+        await c.commit_async()
+        rows = outbox(c)
+        c.close()
+        return rows
+    import gc
+    gc.collect()      # the database object is shared while a connection holds it
+    assert [r[0] for r in run_async(write())] == [1]

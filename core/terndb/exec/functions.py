@@ -187,8 +187,8 @@ def f_replace(x: Any, y: Any, z: Any) -> Any:
     if x is None or y is None:
         return None
     y = to_text(y)
-    if y == "":
-        return x                        # the first argument, unchanged (SQLite)
+    if y == "" or y[0] == "\x00":
+        return x      # the first argument, unchanged: SQLite reads the pattern as a C string
     if z is None:
         return None
     return to_text(x).replace(y, to_text(z))

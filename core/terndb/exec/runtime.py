@@ -12,6 +12,7 @@ numeric prefix in arithmetic; integer arithmetic overflows into REAL.
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 import re
 from typing import Any, Callable, Optional
 
@@ -51,6 +52,12 @@ _REAL_PREFIX = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)")
 _INT_PREFIX = re.compile(r"\s*([+-]?\d+)")
 
 
+def _tie_at_15_digits(f: float) -> bool:
+    """Is the exact binary value of ``f`` halfway between two 15-significant-digit decimals?"""
+    digits = Decimal(f).as_tuple().digits
+    return len(digits) > 15 and digits[15] == 5 and not any(digits[16:])
+
+
 def float_to_text(f: float) -> str:
     """Render a REAL the way SQLite does ("%!.15g"): 1.0, 1.0e+20, 0.1."""
     if f != f:
@@ -62,6 +69,9 @@ def float_to_text(f: float) -> str:
     if f == 0.0:
         return "0.0"
     s = "%.15g" % f
+    if len(repr(f).split("e")[0].replace("-", "").replace(".", "").strip("0")) > 15 and _tie_at_15_digits(f):
+        # SQLite rounds an exact tie at the 15th digit away from zero; Python to even.
+        s = "%.15g" % math.nextafter(f, math.copysign(math.inf, f))
     if "e" in s:
         mant, exp = s.split("e")
         if "." not in mant:

@@ -36,13 +36,15 @@ class Capture:
     """Per-database capture state; installed once as a pre-commit hook."""
 
     def __init__(self) -> None:
-        self.suspended = False          # the sync client is applying server data
+        # The connection through which the sync client is applying server data: its commits
+        # are not local writes.  Other connections' commits are captured meanwhile.
+        self.suspended: Any = None
         self.tables: Optional[set[str]] = None
         self.clock: Optional[hlc.Clock] = None
         self.clock_now: Any = None      # injected wall clock (tests: skew)
 
     def __call__(self, con: Any, txn: Any) -> None:
-        if self.suspended:
+        if con is self.suspended:
             return
         changes = txn.changes
         if not changes:
@@ -151,11 +153,11 @@ def enable(con: Any, subscriptions: list[dict]) -> Capture:
     cap = install_capture(con.db)
     cur = json.loads(get_state(con, "subscriptions", "[]") or "[]")
     if subscriptions != cur:
-        cap.suspended = True
+        cap.suspended = con
         try:
             set_state(con, "subscriptions", json.dumps(subscriptions, sort_keys=True))
             con.commit()
         finally:
-            cap.suspended = False
+            cap.suspended = None
         cap.tables = None
     return cap

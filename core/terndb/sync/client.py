@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
+from ..errors import ProgrammingError
 from .capture import OUTBOX, REJECTED, Capture, enable, get_state, set_state
 from .protocol import (MAX_TXNS_PER_PUSH, PROTOCOL_VERSION, AuthError, ProtocolError, SyncError,
                        dec, dec_row, dumps, enc, loads, normalize_subscriptions, quote_ident,
@@ -89,13 +90,13 @@ class SyncClient:
         return self.con.execute(f"SELECT count(*) FROM {OUTBOX} WHERE status IN ('pending', 'cancel')").fetchone()[0]
 
     def _write_state(self, values: dict) -> None:
-        self.capture.suspended = True
+        self.capture.suspended = self.con
         try:
             for k, v in values.items():
                 set_state(self.con, k, v)
             self.con.commit()
         finally:
-            self.capture.suspended = False
+            self.capture.suspended = None
 
     def _on_top(self) -> list[_Pending]:
         rows = self.con.execute(f"SELECT seq, hlc, ops, before, status FROM {OUTBOX} "
@@ -141,7 +142,7 @@ class SyncClient:
                 rejected[seq] = (str(r.get("reason", "")), r.get("dependant_of"))
         res.pushed = len(results)
         con = self.con
-        self.capture.suspended = True
+        self.capture.suspended = self.con
         try:
             if acked:
                 con.executemany(f"UPDATE {OUTBOX} SET status = 'acked' WHERE seq = ? AND status = 'pending'",
@@ -156,7 +157,7 @@ class SyncClient:
             con.rollback()
             raise
         finally:
-            self.capture.suspended = False
+            self.capture.suspended = None
         self._report(res.rejected)
         return res
 
@@ -199,7 +200,7 @@ class SyncClient:
         """The server lost transactions this replica still holds (restored from a backup):
         queue them again from ``expected`` on, or start over as a new client if we can't."""
         con = self.con
-        self.capture.suspended = True
+        self.capture.suspended = self.con
         try:
             have = con.execute(f"SELECT min(seq) FROM {OUTBOX}").fetchone()[0]
             if have is not None and have <= expected:
@@ -225,7 +226,7 @@ class SyncClient:
             con.rollback()
             raise
         finally:
-            self.capture.suspended = False
+            self.capture.suspended = None
 
     # ------------------------------------------------------------------- pull
 
@@ -242,7 +243,7 @@ class SyncClient:
         if "hlc" in body:
             self.capture.get_clock(self.con).observe(body["hlc"])
         con = self.con
-        self.capture.suspended = True
+        self.capture.suspended = self.con
         try:
             if body.get("reset"):
                 self._apply_reset(body)
@@ -255,7 +256,7 @@ class SyncClient:
             con.rollback()
             raise
         finally:
-            self.capture.suspended = False
+            self.capture.suspended = None
         self.capture.tables = None
         return res
 
@@ -434,13 +435,13 @@ class SyncClient:
         """Forget all but the last ``keep`` finished outbox rows (kept to re-upload after a
         server restore)."""
         self._write_state({})
-        self.capture.suspended = True
+        self.capture.suspended = self.con
         try:
             self.con.execute(f"DELETE FROM {OUTBOX} WHERE status = 'done' AND seq <= "
                              f"(SELECT max(seq) FROM {OUTBOX}) - ?", (keep,))
             self.con.commit()
         finally:
-            self.capture.suspended = False
+            self.capture.suspended = None
 
 
 def _check(status: int, body: Any) -> None:
@@ -492,9 +493,17 @@ def _decode(status: int, data: bytes) -> Any:
         return {"error": data[:200].decode("utf-8", "replace"), "code": "malformed"}
 
 
+def _check_idle(con: Any) -> None:
+    """A round commits on the connection it syncs: never in the middle of the caller's work."""
+    if con.in_transaction:
+        raise ProgrammingError("a transaction is open on this connection; commit or roll back "
+                               "before syncing")
+
+
 def run_round(client: SyncClient, url: str, token: Any = None, post: Optional[Post] = None,
               wait: float = 0.0, max_pulls: int = 1000) -> RoundResult:
     """Push every pending transaction, then pull until caught up (blocking transport)."""
+    _check_idle(client.con)
     post = post or urllib_post(timeout=max(60.0, wait + 30))
     base = url.rstrip("/")
     total = RoundResult()
@@ -521,6 +530,10 @@ def run_round(client: SyncClient, url: str, token: Any = None, post: Optional[Po
 async def run_round_async(client: SyncClient, url: str, token: Any = None, fetch: Any = None,
                           wait: float = 0.0) -> RoundResult:
     """The same round over an async POST (Pyodide: ``fetch``; no sockets or threads)."""
+    _check_idle(client.con)
+    # Upload only what is durable here: a commit IndexedDB has not confirmed may still be
+    # undone (quota, a killed tab), and its sequence number would then be given again.
+    await client.con.flush()
     apost = fetch or fetch_post
     base = url.rstrip("/")
     total = RoundResult()
@@ -564,6 +577,7 @@ async def fetch_post(url: str, data: bytes, headers: dict) -> tuple[int, bytes]:
 
 def client_for(con: Any, subscriptions: Optional[list] = None, **kw: Any) -> SyncClient:
     """The connection's SyncClient, created (and the database sync-enabled) on first use."""
+    _check_idle(con)
     c = getattr(con, "_sync_client", None)
     if c is None or (subscriptions is not None and
                      normalize_subscriptions(subscriptions) != c.subscriptions):
