@@ -17,6 +17,8 @@ Tables (besides the application's):
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import json
 import re
@@ -166,10 +168,27 @@ class ServerStore:
         try:
             ok = self.con.execute(sql, {"__pk": pk, "user_id": user}).fetchone()
         except E.Error as e:
-            raise Reject(f"write rule of {table} failed to evaluate: {e}") from e
+            # The rule's SQL and the engine's message stay on the server.
+            raise Reject(f"write rule of {table} could not be evaluated") from e
         if ok is None:
-            raise Reject(f"write to {table} row {pk!r} not allowed for this user ({when} row fails the "
-                         f"write rule)")
+            raise Reject(_not_allowed(table, pk))
+
+    def _check_write_image(self, user: str, t: Any, image: dict, pk: Any) -> None:
+        """The write rule evaluated on a row image that is not in the table (a deleted row's
+        ghost, before or after the operation); missing columns are NULL."""
+        table = t.name.lower()
+        lower = {k.lower(): v for k, v in image.items()}
+        cols = [c.name for c in t.columns]
+        inner = ", ".join(f":__c{i} AS {P.quote_ident(c)}" for i, c in enumerate(cols))
+        sql = f"SELECT 1 FROM (SELECT {inner}) AS {P.quote_ident(t.name)} WHERE {self._rule(table, 'write', user)}"
+        params: dict = {f"__c{i}": lower.get(c.lower()) for i, c in enumerate(cols)}
+        params["user_id"] = user
+        try:
+            ok = self.con.execute(sql, params).fetchone()
+        except E.Error as e:
+            raise Reject(f"write rule of {table} could not be evaluated") from e
+        if ok is None:
+            raise Reject(_not_allowed(table, pk))
 
     def _visible(self, user: str, table: str, row: Optional[dict], subs: list[dict]) -> bool:
         if row is None:
@@ -348,18 +367,18 @@ class ServerStore:
         registers on HLC stamps.  A deleted row keeps its column registers (the ghost) until
         its tombstone expires, so the outcome does not depend on arrival order."""
         con = self.con
-        table = op["t"]
-        t = self.table(table)
+        t = self.table(op["t"])
+        table = op["t"].lower()         # one spelling for rules, the clock table and the log
         name = t.name
         colnames = {c.name.lower(): c.name for c in t.columns}
         pkcol = t.columns[t.pk[0]].name
         try:
-            pk = P.dec(op["pk"])
+            pk = dec_value(op["pk"])
             cols = {}
             for k, v in (op.get("cols") or {}).items():
                 if k.lower() not in colnames:
                     raise Reject(f"table {name} has no column {k!r}")
-                cols[colnames[k.lower()]] = P.dec(v)
+                cols[colnames[k.lower()]] = dec_value(v)
         except ValueError as e:
             raise Reject(f"bad value: {e}") from e
         key = P.key_text(op["pk"])
@@ -369,22 +388,36 @@ class ServerStore:
         clocks: dict = json.loads(clk[0]) if clk else {}
         ahlc: str = clk[2] if clk else ""
         ghost: dict = P.dec_row(json.loads(clk[3])) if clk and clk[3] else {}
-        cur = con.execute(f"SELECT * FROM {q(name)} WHERE {q(pkcol)} = ?", (pk,))
-        row = cur.fetchone()
+        try:
+            cur = con.execute(f"SELECT * FROM {q(name)} WHERE {q(pkcol)} = ?", (pk,))
+            row = cur.fetchone()
+        except E.Error as e:
+            raise Reject(f"bad key for {name}: {type(e).__name__}") from e
         exists = row is not None
+        kind = op["op"]
+        # The write rule is checked on the row before the operation: the live row, or for a
+        # deleted row its ghost (the last image), so nobody can delete, update or re-create a
+        # key whose last owner the rule does not let them write.  A delete or update of a row
+        # the server has never seen (or whose tombstone expired) is refused with the same
+        # message as a forbidden one: the answer does not reveal whether the row exists.
         if exists:
             self._check_write(user, table, pkcol, pk, "existing")
-        kind = op["op"]
+        elif ghost:
+            self._check_write_image(user, t, ghost, pk)
+        elif kind != "ins":
+            raise Reject(_not_allowed(table, pk))
         alive = exists
         if kind == "ins":
             if h >= ahlc:
                 alive, ahlc = True, h
+            elif not exists:
+                # A later delete wins: the insert would be acknowledged without taking effect.
+                raise Reject(f"{name} row {pk!r} was deleted by a later change; the insert "
+                             "did not take effect")
             cols[pkcol] = pk
         elif kind == "del":
             if h >= ahlc:
                 alive, ahlc = False, h
-        elif not exists and clk is None:
-            raise Reject(f"{name} row {pk!r} does not exist")
         win = {c: v for c, v in cols.items() if clocks.get(c, "") <= h}
         for c in win:
             clocks[c] = h
@@ -412,6 +445,8 @@ class ServerStore:
             raise Reject(f"{type(e).__name__}: {e}") from e
         if alive:
             self._check_write(user, table, pkcol, pk, "new")
+        elif kind == "upd" and win:
+            self._check_write_image(user, t, ghost, pk)     # the ghost after the update
         con.execute(f"INSERT OR REPLACE INTO {CLOCK}(t, pk, clocks, alive, ahlc, ghost) VALUES (?, ?, ?, ?, ?, ?)",
                     (table, key, json.dumps(clocks, sort_keys=True), int(alive), ahlc,
                      json.dumps(P.enc_row(ghost)) if ghost else None))
@@ -620,8 +655,8 @@ class ServerStore:
         if not isinstance(params, (list, dict)):
             raise Refused(400, "malformed", "params must be a list or an object")
         try:
-            params = [P.dec(v) for v in params] if isinstance(params, list) else \
-                {k: P.dec(v) for k, v in params.items()}
+            params = [dec_value(v) for v in params] if isinstance(params, list) else \
+                {k: dec_value(v) for k, v in params.items()}
         except ValueError as e:
             raise Refused(400, "malformed", str(e)) from e
         if admin:
@@ -634,6 +669,13 @@ class ServerStore:
             if parsed.tail.strip() or not isinstance(parsed.statement, A.Select):
                 raise Refused(403, "forbidden", "only a single SELECT is allowed without the admin claim; "
                                                 "write through sync push")
+            cte_names = _cte_names(parsed.statement)
+            cat = self.rcon._catalog()
+            clash = sorted(n for n in cte_names if _schema_name(cat, n) or n.startswith(_RESERVED))
+            if clash:
+                # A CTE named after a real table would hide that table from the check below.
+                raise Refused(403, "forbidden", "a WITH clause may not reuse the name of a table, view or "
+                                                "internal object: rename the CTE")
             bad = sorted(n for n in _table_refs(parsed.statement) if n not in self.cfg.tables)
             if bad:
                 raise Refused(403, "forbidden", f"not readable over SQL without the admin claim: {', '.join(bad)} "
@@ -725,6 +767,33 @@ def _version(body: Any) -> None:
                                       f"{P.PROTOCOL_VERSION}")
 
 
+def _not_allowed(table: str, pk: Any) -> str:
+    # One message whether the row is missing or only not writable: it reveals nothing.
+    return f"write to {table} row {pk!r} not allowed (no such row, or not writable by this user)"
+
+
+_INT_MIN, _INT_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def dec_value(v: Any) -> Any:
+    """A JSON-encoded SQL value, strictly: ValueError for anything the protocol does not
+    produce (invalid base64, integers outside 64 bits, unknown encodings, lists, booleans)."""
+    if isinstance(v, dict):
+        if set(v) == {"$b"} and isinstance(v["$b"], str):
+            try:
+                return base64.b64decode(v["$b"], validate=True)
+            except (binascii.Error, ValueError):
+                raise ValueError("invalid base64 in {\"$b\": ...}") from None
+        if set(v) == {"$f"} and v["$f"] in ("inf", "-inf", "nan"):
+            return float(v["$f"])
+        raise ValueError(f"unknown value encoding {str(v)[:100]}")
+    if isinstance(v, bool) or not (v is None or isinstance(v, (int, float, str))):
+        raise ValueError(f"not an SQL value: {str(v)[:100]}")
+    if isinstance(v, int) and not _INT_MIN <= v <= _INT_MAX:
+        raise ValueError("integer out of the 64-bit range")
+    return v
+
+
 def _validate_txn(t: Any) -> None:
     if not isinstance(t, dict) or not isinstance(t.get("seq"), int) or isinstance(t.get("seq"), bool) \
             or t["seq"] < 1:
@@ -741,11 +810,17 @@ def _validate_txn(t: Any) -> None:
                 or "pk" not in op or isinstance(op["pk"], (list, bool)) or \
                 (op["op"] != "del" and not isinstance(op.get("cols"), dict)):
             raise Refused(400, "malformed", f"malformed operation {str(op)[:200]}")
-        if isinstance(op["pk"], dict):
+        op["t"] = op["t"].lower()       # table names are case-insensitive: one spelling
+        try:
+            if dec_value(op["pk"]) is None:
+                raise ValueError("the primary key is null")
+        except ValueError as e:
+            raise Refused(400, "malformed", f"bad key: {e}") from e
+        for k, v in (op.get("cols") or {}).items():
             try:
-                P.dec(op["pk"])
-            except (ValueError, TypeError) as e:
-                raise Refused(400, "malformed", f"bad key: {e}") from e
+                dec_value(v)
+            except ValueError as e:
+                raise Refused(400, "malformed", f"bad value for column {str(k)[:64]!r}: {e}") from e
 
 
 READ_VIEW = "__terndb_read_"
@@ -764,6 +839,34 @@ def _rename_tables(sql: str, tables: Any) -> str:
             last = tok.pos + len(tok.text)
     out.append(sql[last:])
     return "".join(out)
+
+
+_RESERVED = ("_terndb", "__terndb", "sqlite_")
+
+
+def _schema_name(cat: Any, name: str) -> bool:
+    """Whether ``name`` names a table, view, index or trigger of the catalog."""
+    for attr in ("tables", "views", "indexes", "triggers"):
+        objs = getattr(cat, attr, None)
+        if objs is not None and name in objs:
+            return True
+    return False
+
+
+def _cte_names(node: Any) -> set[str]:
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, A.CTE):
+            out.add(n.name.lower())
+        if dataclasses.is_dataclass(n) and not isinstance(n, type):
+            stack.extend(getattr(n, f.name) for f in dataclasses.fields(n))
+        elif isinstance(n, (list, tuple)):
+            stack.extend(n)
+        elif isinstance(n, dict):
+            stack.extend(n.values())
+    return out
 
 
 def _table_refs(node: Any) -> set[str]:

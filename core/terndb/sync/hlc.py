@@ -8,10 +8,16 @@ node id.  Stamps are what column-level last-writer-wins compares.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Callable, Optional
 
 MAX_COUNTER = 0xFFFF
+
+# Exactly the shape make() produces: lower-case hex only (no "_", "+", "-" or spaces, which
+# int(x, 16) would accept while the text sorts differently), then a node id (a client id,
+# [A-Za-z0-9_-]{1,64}, or "~server").
+_STAMP_RE = re.compile(r"([0-9a-f]{12})\.([0-9a-f]{4})\.([A-Za-z0-9_~-]{1,64})")
 
 
 def make(ms: int, counter: int, node: str) -> str:
@@ -20,13 +26,15 @@ def make(ms: int, counter: int, node: str) -> str:
 
 def parse(stamp: str) -> tuple[int, int, str]:
     """(milliseconds, counter, node) of a stamp; ValueError when malformed."""
-    if not isinstance(stamp, str) or len(stamp) < 19 or stamp[12] != "." or stamp[17] != ".":
-        raise ValueError(f"malformed HLC stamp {stamp!r}")
-    return int(stamp[:12], 16), int(stamp[13:17], 16), stamp[18:]
+    m = _STAMP_RE.fullmatch(stamp) if isinstance(stamp, str) else None
+    if m is None:
+        raise ValueError(f"malformed HLC stamp {str(stamp)[:100]!r} (expected MMMMMMMMMMMM.CCCC.node: "
+                         "12 and 4 lower-case hex digits, node [A-Za-z0-9_~-]{1,64})")
+    return int(m.group(1), 16), int(m.group(2), 16), m.group(3)
 
 
 def physical_ms(stamp: str) -> int:
-    return int(stamp[:12], 16)
+    return parse(stamp)[0]
 
 
 class Clock:
