@@ -238,3 +238,28 @@ def test_rejections_do_not_reveal_rows_or_rule_sql(server, tmp_path: Path):
         assert "could not be evaluated" in res["reason"]
     finally:
         srv.stop()
+
+
+# ------------------------------------------------------- 4. endless SQL over HTTP
+
+def test_endless_query_is_stopped_and_the_server_keeps_serving(server):
+    server.store.sql_time_limit = 1.0
+    admin = token("root", admin=True)
+    st, _, _ = post(server, "/v1/sql", {"sql": "INSERT INTO item(id, owner, shared) VALUES ('p', 'bob', 0), "
+                                               "('q', 'bob', 0), ('r', 'bob', 0)"}, admin)
+    assert st == 200
+    bob = token("bob")
+    for sql in ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c",
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT max(x) FROM c, item",
+                "SELECT count(*) FROM item a, item b, item c, item d, item e, item f, item g, item h, item i, "
+                "item j, item k, item l, item m, item n, item o, item p, item q, item r, item s, item t"):
+        t0 = time.monotonic()
+        st, body, _ = post(server, "/v1/sql", {"sql": sql}, bob)
+        assert st == 503 and body["code"] == "timeout" and "time" in body["error"], (sql, body)
+        assert time.monotonic() - t0 < 10
+    # The same user's reader connection, pulls and pushes all still work.
+    st, body, _ = post(server, "/v1/sql", {"sql": "SELECT id FROM item ORDER BY id"}, bob)
+    assert st == 200 and body["rows"] == [["p"], ["q"], ["r"]]
+    assert push(server, "bob", "cz", [ins("z", "bob")])[1]["status"] == "ok"
+    st, body, _ = post(server, "/v1/pull", {"v": 1, "client": "cz", "subscriptions": ["item"]}, bob)
+    assert st == 200 and len(body["tables"]["item"]["rows"]) == 4

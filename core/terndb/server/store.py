@@ -21,7 +21,9 @@ import base64
 import binascii
 import dataclasses
 import json
+import os
 import re
+import sys
 import threading
 import time
 import uuid
@@ -68,6 +70,27 @@ class Refused(Exception):
         return {"v": P.PROTOCOL_VERSION, "error": str(self), "code": self.code, **self.extra}
 
 
+class SQLTimeout(E.OperationalError):
+    """A SQL-over-HTTP query ran past the store's time limit (raised inside the query)."""
+
+
+# Where the deadline check may raise: entry to the statement's generated code (and the
+# executor's helpers).  Errors raised there are ordinary runtime errors of a query (as an
+# integer overflow in an expression is); storage and cache code is never interrupted.
+_EXEC_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "exec") + os.sep
+
+
+def _deadline_profiler(deadline: float) -> Callable[..., None]:
+    mono = time.monotonic
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        if event == "call" and mono() > deadline:
+            fn = frame.f_code.co_filename
+            if fn == "<terndb>" or fn.startswith(_EXEC_DIR):
+                raise SQLTimeout("query interrupted: time limit reached")
+    return profile
+
+
 class Reject(Exception):
     """One uploaded transaction refused (rule, constraint, unknown row): rolled back alone."""
 
@@ -85,6 +108,10 @@ class ServerStore:
         self._readers: dict[str, tuple[int, Any]] = {}
         self._rule_sql: dict[tuple, str] = {}
         self._filtered: dict[tuple, list] = {}
+        # Seconds a SQL-over-HTTP query without the admin claim may run (it holds the store
+        # lock, so an endless query would stall every pull).  TernDB's interrupt() is a
+        # no-op, so the limit is enforced by a profile hook on the running thread.
+        self.sql_time_limit = 5.0
         self.metrics: dict[str, float] = {k: 0 for k in (
             "push_requests", "txns_applied", "txns_duplicate", "txns_rejected", "pull_requests",
             "resets", "entries_sent", "ops_merged", "sql_requests", "compactions", "commits")}
@@ -683,13 +710,24 @@ class ServerStore:
             # Every mention of a synced table now names its rule-filtered view instead.
             sql = _rename_tables(sql, self.cfg.tables)
             con = self._reader(user)
+        prev = sys.getprofile()
+        limited = not admin
         try:
-            cur = con.execute(sql, params)
-            rows = cur.fetchmany(10_001) if cur.description else []
+            if limited:
+                sys.setprofile(_deadline_profiler(time.monotonic() + self.sql_time_limit))
+            try:
+                cur = con.execute(sql, params)
+                rows = cur.fetchmany(10_001) if cur.description else []
+            finally:
+                if limited:
+                    sys.setprofile(prev)
             names = [d[0] for d in cur.description] if cur.description else []
             if admin:
                 con.commit()
                 self.committed_hw = self.hw
+        except SQLTimeout as e:
+            raise Refused(503, "timeout", f"query stopped at the time limit ({self.sql_time_limit:g} s); "
+                                          "narrow it (a WHERE, a LIMIT) or ask an administrator") from e
         except E.Error as e:
             if admin:
                 con.rollback()
