@@ -52,7 +52,8 @@ AFFINITY = [
        "SELECT t, CAST(6046150006860825.0 AS TEXT), 6046150006860825.0 || '' FROM r"],
       id="real-to-text-tie-at-15-digits"),
     # replace() with a pattern that starts with NUL returns its first argument unchanged.
-    P(["SELECT replace(7.5, x'00', 2.5), typeof(replace(7.5, x'00', 'a')), replace('a', x'0061', 'b')"],
+    P(["SELECT replace(7.5, x'00', 2.5), typeof(replace(7.5, x'00', 'a')), replace('a', x'0061', 'b')",
+       "SELECT replace(zeroblob(3), '', '-0'), typeof(replace(x'41', '', 'b')), replace(x'41', x'00', 'b')"],
       id="replace-nul-pattern"),
     # printf() writes infinities as Inf / -Inf with sign flags and space padding.
     P(["SELECT printf('%e|%f|%10g|%-6E|%+f|% f|%05.1f', 9e999, -9e999, 9e999, 9e999, 9e999, 9e999, -9e999)"],

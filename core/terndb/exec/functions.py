@@ -188,7 +188,9 @@ def f_replace(x: Any, y: Any, z: Any) -> Any:
         return None
     y = to_text(y)
     if y == "" or y[0] == "\x00":
-        return x      # the first argument, unchanged: SQLite reads the pattern as a C string
+        # The first argument, unchanged (SQLite reads the pattern as a C string); a BLOB
+        # comes back as text, having been read as text.
+        return to_text(x) if type(x) is bytes else x
     if z is None:
         return None
     return to_text(x).replace(y, to_text(z))
