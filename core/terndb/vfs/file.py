@@ -213,7 +213,9 @@ class FileBackend(Backend):
             raise self._io_error(e) from e
         header = _SLOT.pack(SLOT_MAGIC, seq, len(root), zlib.crc32(root, seq & 0xFFFFFFFF))
         try:
-            self._pwrite(header + root, slot * SLOT_SIZE)
+            # The whole slot: no bytes of an older record stay after this one (the OPFS
+            # backend keeps a page manifest there, which must not outlive its commit).
+            self._pwrite((header + root).ljust(SLOT_SIZE, b"\0"), slot * SLOT_SIZE)
             self._sync_file()
         except OSError as e:
             # The new root may or may not be on disk.  Erase it, so the file surely
