@@ -153,6 +153,9 @@ class Database:
         self.cache = NodeCache(self.store)
         self.readers = Trees(self.cache, -2)
         self.committed = self._load_state()
+        if self.writer is not None:
+            # A transaction open across the failed flush was built on state that is gone.
+            self.writer.stale = True
 
     async def flush(self) -> None:
         """Wait until every commit so far is durable (backends with ``async_flush``).
@@ -211,6 +214,7 @@ class Txn:
         self.touched: set[str] = set()
         self.statements = 0
         self.done = False
+        self.stale = False              # set when Database.reset() replaced its base state
 
     # ---------------------------------------------------- statement atomicity
 
@@ -241,6 +245,10 @@ class Txn:
 
     def commit(self) -> int:
         db = self.db
+        if self.stale:
+            self.rollback()
+            raise OperationalError("the transaction was rolled back: an earlier commit it built "
+                                   "on failed to become durable (see the error that reported it)")
         store = db.store
         catalog = self.catalog
         kinds = catalog.tree_kinds()

@@ -110,3 +110,30 @@ def _run(coro) -> None:
     t.join()
     if err:
         raise err[0]
+
+
+@pytest.mark.host_only
+def test_a_transaction_open_across_a_failed_flush_fails_clearly():
+    """A write transaction begun on top of a commit whose flush then fails is rolled back
+    with a clear error at its commit (not an internal one), and the database works after."""
+    async def main() -> None:
+        a = await terndb.connect_async("queue://stale")
+        a.execute("CREATE TABLE t(x)")
+        await a.commit_async()
+        b = terndb.connect("queue://stale")
+        a.execute("INSERT INTO t VALUES (1)")
+        a.commit()                                   # queued, not durable yet
+        _STORES["stale"].fail_next = True
+        b.execute("INSERT INTO t VALUES (2)")        # builds on the queued commit
+        with pytest.raises(terndb.OperationalError):
+            await a.flush()
+        with pytest.raises(terndb.OperationalError, match="rolled back"):
+            b.commit()
+        assert b.execute("SELECT x FROM t").fetchall() == []
+        b.execute("INSERT INTO t VALUES (3)")
+        b.commit()
+        await b.flush()
+        assert a.execute("SELECT x FROM t").fetchall() == [(3,)]
+        a.close()
+        b.close()
+    _run(main())
