@@ -541,18 +541,7 @@ def f_json_type(x: Any, path: Any = _MISSING) -> Any:
     if tree is _MISSING:
         return None
     node = tree if path is _MISSING else lookup(tree, path)
-    if node is _MISSING:
-        return None
-    if node is None:
-        return "null"
-    if node is True:
-        return "true"
-    if node is False:
-        return "false"
-    if type(node) is Num:
-        s = node.text
-        return "real" if ("." in s or "e" in s or "E" in s) else "integer"
-    return _TYPE_NAMES[type(node)]
+    return None if node is _MISSING else _type_name(node)
 
 
 def f_json_array_length(x: Any, path: Any = _MISSING) -> Any:

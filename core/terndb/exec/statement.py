@@ -421,15 +421,7 @@ class StatementCompiler(SelectCompiler):
         if st.from_ is not None:
             rows_fn, sets, scope = self.update_from_rows(st, t, src, outer)
         else:
-            targets = top.nested(self.mod.fresh("_targets"))
-            saved = self.fn
-            self.fn = targets
-            self._depth += 1
-            try:
-                self.emit_targets(scope, src, st.where, targets, st.order_by, st.limit, st.offset)
-            finally:
-                self.fn = saved
-                self._depth -= 1
+            targets = self.targets_fn(scope, src, st)
         tname = self.mod.const(t, "_tbl")
         top.emit(f"_w = _ctx.writer({tname})")
         ret_code: Optional[str] = None
@@ -459,6 +451,19 @@ class StatementCompiler(SelectCompiler):
         if st.with_ is not None:
             self.ctes.pop()
         return ret_names
+
+    def targets_fn(self, scope: Scope, src: Source, st: Any) -> Func:
+        """A nested function yielding the (key, row) pairs an UPDATE or DELETE changes."""
+        targets = self.top.nested(self.mod.fresh("_targets"))
+        saved = self.fn
+        self.fn = targets
+        self._depth += 1
+        try:
+            self.emit_targets(scope, src, st.where, targets, st.order_by, st.limit, st.offset)
+        finally:
+            self.fn = saved
+            self._depth -= 1
+        return targets
 
     def update_from_rows(self, st: A.Update, t: TableInfo, src: Source, outer: Optional[Scope]
                          ) -> tuple[str, list[tuple[list[str], A.Expr]], Scope]:
@@ -516,15 +521,7 @@ class StatementCompiler(SelectCompiler):
             top.emit("else:")
             top.emit("    _ctx.truncate(_w)")
         else:
-            targets = top.nested(self.mod.fresh("_targets"))
-            saved = self.fn
-            self.fn = targets
-            self._depth += 1
-            try:
-                self.emit_targets(scope, src, st.where, targets, st.order_by, st.limit, st.offset)
-            finally:
-                self.fn = saved
-                self._depth -= 1
+            targets = self.targets_fn(scope, src, st)
             top.emit(f"for {src.k}, {src.r} in list({targets.name}()):")
             with top.indent():
                 if ret_code is not None:

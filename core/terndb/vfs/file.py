@@ -14,7 +14,7 @@ import errno
 import os
 import struct
 import zlib
-from typing import Optional
+from typing import Callable, Optional
 
 from ..errors import DatabaseError, OperationalError
 from ..store.format import PAGE_SIZE, SLOT_HEADER, SLOT_MAGIC, SLOT_SIZE
@@ -194,16 +194,9 @@ class FileBackend(Backend):
     # ----------------------------------------------------------------- commit
 
     def commit(self, pages: dict[int, bytes], root: bytes) -> None:
-        if self.readonly:
-            raise OperationalError(f"attempt to write a readonly database {self.path!r}")
-        if self.broken:
-            raise OperationalError(
-                f"disk I/O error: an earlier failed commit left {self.path!r} in an unknown "
-                "state; close and reopen the database")
+        self._check_writable()
         if len(root) > SLOT_SIZE - SLOT_HEADER:
             raise DatabaseError("root record too large for its slot")
-        seq = self.seq + 1
-        slot = 1 - self.slot if self.seq else 0
         try:
             self._write_pages(pages)
             if pages:
@@ -211,11 +204,29 @@ class FileBackend(Backend):
         except OSError as e:
             # The live root still names the last commit; the pages written are free there.
             raise self._io_error(e) from e
+        self._install_root(root)
+
+    def _check_writable(self) -> None:
+        if self.readonly:
+            raise OperationalError(f"attempt to write a readonly database {self.path!r}")
+        if self.broken:
+            raise OperationalError(
+                f"disk I/O error: an earlier failed commit left {self.path!r} in an unknown "
+                "state; close and reopen the database")
+
+    def _install_root(self, root: bytes, tail: bytes = b"",
+                      before: Optional[Callable[[], None]] = None) -> None:
+        """Write ``root`` (and ``tail`` after it) into the free slot and sync; ``before`` runs
+        first inside the same failure handling (OPFS writes its pages there, one sync for all)."""
+        seq = self.seq + 1
+        slot = 1 - self.slot if self.seq else 0
         header = _SLOT.pack(SLOT_MAGIC, seq, len(root), zlib.crc32(root, seq & 0xFFFFFFFF))
         try:
+            if before is not None:
+                before()
             # The whole slot: no bytes of an older record stay after this one (the OPFS
             # backend keeps a page manifest there, which must not outlive its commit).
-            self._pwrite((header + root).ljust(SLOT_SIZE, b"\0"), slot * SLOT_SIZE)
+            self._pwrite((header + root + tail).ljust(SLOT_SIZE, b"\0"), slot * SLOT_SIZE)
             self._sync_file()
         except OSError as e:
             # The new root may or may not be on disk.  Erase it, so the file surely

@@ -227,31 +227,13 @@ class OPFSBackend(FileBackend):
         room = SLOT_SIZE - SLOT_HEADER - len(root) - _MANIFEST.size
         if not pages or 4 * len(pages) > room:
             return super().commit(pages, root)
-        if self.readonly:
-            raise OperationalError(f"attempt to write a readonly database {self.path!r}")
-        if self.broken:
-            raise OperationalError(f"disk I/O error: an earlier failed commit left {self.path!r} "
-                                   "in an unknown state; close and reopen the database")
+        self._check_writable()
         pgnos = sorted(pages)
         c = 0
         for p in pgnos:
             c = zlib.crc32(pages[p], c)
         manifest = _MANIFEST.pack(_MANIFEST_MAGIC, len(pgnos), c) + struct.pack(f"<{len(pgnos)}I", *pgnos)
-        seq = self.seq + 1
-        slot = 1 - self.slot if self.seq else 0
-        header = _SLOT.pack(SLOT_MAGIC, seq, len(root), zlib.crc32(root, seq & 0xFFFFFFFF))
-        try:
-            self._write_pages(pages)
-            self._pwrite(header + root + manifest, slot * SLOT_SIZE)
-            self._sync_file()
-        except OSError as e:
-            try:
-                self._pwrite(bytes(SLOT_HEADER), slot * SLOT_SIZE)
-                self._sync_file()
-            except OSError:
-                self.broken = True
-            raise self._io_error(e) from e
-        self.seq, self.slot = seq, slot
+        self._install_root(root, manifest, lambda: self._write_pages(pages))
 
     def _io_error(self, e: OSError) -> OperationalError:
         import errno
